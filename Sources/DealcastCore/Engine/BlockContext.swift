@@ -1,0 +1,123 @@
+/// One block of trials as a module sees it: input columns, earlier modules' metrics, its own outputs
+/// and its random stream. Valid only during `ModuleEvaluator.evaluate`.
+public final class BlockContext {
+    /// Trials in this block.
+    public let count: Int
+    /// Index of the block in the run.
+    public let blockIndex: Int
+    /// Index of the block's first trial in the run.
+    public let firstTrial: Int
+    /// The module's random stream for this block, seeded from (run seed, block, module id).
+    public let stream: RandomStream
+
+    let moduleID: String
+    let inputs: UnsafeMutableBufferPointer<Double>  // input-major: column j at j * count
+    let store: ResultStore
+
+    init(count: Int, blockIndex: Int, firstTrial: Int, stream: RandomStream, moduleID: String,
+         inputs: UnsafeMutableBufferPointer<Double>, store: ResultStore) {
+        self.count = count
+        self.blockIndex = blockIndex
+        self.firstTrial = firstTrial
+        self.stream = stream
+        self.moduleID = moduleID
+        self.inputs = inputs
+        self.store = store
+    }
+
+    /// The sampled values of an input, one per trial.
+    public func input(_ h: InputHandle) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(rebasing: inputs[h.index * count ..< (h.index + 1) * count])
+    }
+
+    /// An earlier module's metric (declared in `reads`), one value per trial.
+    public func metric(_ key: String) -> UnsafeBufferPointer<Double> {
+        guard let m = store.metricIndex[key] else { preconditionFailure("\(moduleID) reads undeclared metric \(key)") }
+        return UnsafeBufferPointer(store.metricSlice(m, from: firstTrial, count: count))
+    }
+
+    /// This module's output column for `metric`, to be filled for every trial.
+    public func output(_ metric: String) -> UnsafeMutableBufferPointer<Double> {
+        guard let m = store.metricIndex["\(moduleID).\(metric)"] else { preconditionFailure("\(moduleID) writes undeclared metric \(metric)") }
+        return store.metricSlice(m, from: firstTrial, count: count)
+    }
+
+    /// Number of periods of this module's series `name`.
+    public func periods(_ name: String) -> Int {
+        store.series[store.seriesIndex["\(moduleID).\(name)"]!].periods
+    }
+
+    /// This module's output column for `series` in `period` (0-based), to be filled for every trial.
+    public func output(_ series: String, period: Int) -> UnsafeMutableBufferPointer<Double> {
+        guard let s = store.seriesIndex["\(moduleID).\(series)"] else { preconditionFailure("\(moduleID) writes undeclared series \(series)") }
+        return store.seriesSlice(s, period: period, from: firstTrial, count: count)
+    }
+
+    /// An earlier module's series value column for `period`.
+    public func series(_ key: String, period: Int) -> UnsafeBufferPointer<Double> {
+        guard let s = store.seriesIndex[key] else { preconditionFailure("\(moduleID) reads undeclared series \(key)") }
+        return UnsafeBufferPointer(store.seriesSlice(s, period: period, from: firstTrial, count: count))
+    }
+}
+
+/// Every trial's value of every metric and series of a run, in columns.
+///
+/// Each block writes only its own rows, so blocks can run on any thread in any order and the store
+/// ends up the same.
+final class ResultStore: @unchecked Sendable {
+    struct SeriesColumn {
+        let key: String
+        let periods: Int
+        let storage: UnsafeMutableBufferPointer<Double>  // period-major: period p at p * trials
+    }
+
+    let trials: Int
+    let metricKeys: [String]
+    let metricIndex: [String: Int]
+    let metrics: [UnsafeMutableBufferPointer<Double>]
+    let series: [SeriesColumn]
+    let seriesIndex: [String: Int]
+
+    init(trials: Int, metricKeys: [String], series: [(String, Int)]) {
+        self.trials = trials
+        self.metricKeys = metricKeys
+        var mi: [String: Int] = [:]
+        for (i, k) in metricKeys.enumerated() { mi[k] = i }
+        metricIndex = mi
+        metrics = metricKeys.map { _ in
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: trials)
+            b.initialize(repeating: .nan)
+            return b
+        }
+        var si: [String: Int] = [:]
+        self.series = series.enumerated().map { i, s in
+            si[s.0] = i
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: trials * s.1)
+            b.initialize(repeating: .nan)
+            return SeriesColumn(key: s.0, periods: s.1, storage: b)
+        }
+        seriesIndex = si
+    }
+
+    deinit {
+        metrics.forEach { $0.deallocate() }
+        series.forEach { $0.storage.deallocate() }
+    }
+
+    func metricSlice(_ m: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+        UnsafeMutableBufferPointer(rebasing: metrics[m][from ..< from + count])
+    }
+
+    func seriesSlice(_ s: Int, period: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+        let base = period * trials + from
+        return UnsafeMutableBufferPointer(rebasing: series[s].storage[base ..< base + count])
+    }
+
+    /// All trials of a metric, read-only.
+    func values(_ m: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(metrics[m]) }
+
+    /// All trials of one period of a series, read-only.
+    func values(series s: Int, period: Int) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(seriesSlice(s, period: period, from: 0, count: trials))
+    }
+}

@@ -1,0 +1,224 @@
+import Dispatch
+import Foundation
+
+/// How inputs are drawn.
+public enum SamplingMethod: String, Sendable, CaseIterable {
+    /// Independent draws with GSL's samplers.
+    case random
+    /// Latin hypercube: within each block, every input gets one draw in each of `count` equal-probability strata.
+    case lhs
+}
+
+/// The settings of one run. Together with the scenario's bytes they determine every number.
+public struct RunConfiguration: Sendable {
+    public var trials: Int
+    public var seed: UInt64
+    /// Worker threads; does not change any result.
+    public var threads: Int
+    public var generator: GeneratorKind
+    public var sampling: SamplingMethod
+    /// Trials per block. Part of the definition of the random streams: changing it changes the numbers.
+    public var blockSize: Int
+
+    public static let defaultBlockSize = 4096
+
+    public init(trials: Int = 100_000, seed: UInt64 = 42, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                generator: GeneratorKind = .taus2, sampling: SamplingMethod = .lhs, blockSize: Int = defaultBlockSize) {
+        self.trials = trials
+        self.seed = seed
+        self.threads = threads
+        self.generator = generator
+        self.sampling = sampling
+        self.blockSize = blockSize
+    }
+
+    public var blocks: Int { (trials + blockSize - 1) / blockSize }
+}
+
+/// A scenario bound to an ordered list of modules: every input parsed and checked, ready to run.
+public struct RunPlan: @unchecked Sendable {
+    public let scenario: Scenario
+    public let modules: [ModuleDescriptor]
+    public let inputs: [BoundInput]
+    let evaluators: [any ModuleEvaluator]
+
+    /// Binds `scenario` to the modules it selects (or `selection`, if given).
+    /// - Throws: `DealcastError` listing every problem found in the scenario (exit 65), or a registry error.
+    public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil) throws(DealcastError) {
+        let ordered = try registry.resolve(selection ?? scenario.modules)
+        let binder = ScenarioBinder(scenario: scenario)
+        var evaluators: [any ModuleEvaluator] = []
+        for m in ordered {
+            binder.moduleID = m.descriptor.id
+            do {
+                evaluators.append(try m.bind(binder))
+            } catch let e as DealcastError {
+                throw e
+            } catch {
+                binder.issue(m.descriptor.id, "\(error)")
+            }
+        }
+        let allIDs = registry.modules.map(\.descriptor.id)
+        binder.checkUnknownKeys(sections: ordered.map(\.descriptor.id))
+        for key in scenario.rootKeys where !Scenario.metadataKeys.contains(key) && key != "deal" && !allIDs.contains(key) {
+            let hint = Suggest.closest(to: key, in: allIDs + Scenario.metadataKeys + ["deal"]).map { "; did you mean '\($0)'?" } ?? ""
+            binder.issue(key, "unknown top-level key '\(key)'\(hint)")
+        }
+        if !binder.issues.isEmpty { throw DealcastError.invalid(binder.issues) }
+        self.scenario = scenario
+        self.modules = ordered.map(\.descriptor)
+        self.inputs = binder.inputs
+        self.evaluators = evaluators
+    }
+
+    /// The labels of a series' periods ("2026", or "2026Q2").
+    public func index(for frequency: SeriesSpec.Frequency) -> [String] {
+        switch frequency {
+        case .annual: return scenario.years.map(String.init)
+        case .quarterly: return scenario.quarters.map(\.description)
+        }
+    }
+}
+
+extension Scenario {
+    var rootKeys: [String] {
+        guard case .mapping(let pairs) = root.kind else { return [] }
+        return pairs.map(\.key)
+    }
+}
+
+/// Runs a plan: cuts the trials into blocks, samples and evaluates them in parallel, summarises.
+public enum Engine {
+    /// Called from worker threads with (blocks done, blocks in all).
+    public typealias Progress = @Sendable (Int, Int) -> Void
+
+    /// Runs every trial of `plan`.
+    ///
+    /// Block b's inputs are drawn from generators seeded by (seed, b, input path) and each module's
+    /// stream by (seed, b, module id), so the results are the same for any `threads`.
+    /// - Throws: `DealcastError` (`.internalError`) when a module throws or produces a non-finite value,
+    ///   naming the module, the metric and the trial; the first such failure in block order is reported.
+    public static func run(_ plan: RunPlan, _ config: RunConfiguration, progress: Progress? = nil) throws(DealcastError) -> RunResults {
+        guard config.trials > 0 else { throw DealcastError(.usage, "--trials must be at least 1") }
+        let started = DispatchTime.now()
+        var metricKeys: [String] = [], seriesKeys: [(String, Int)] = []
+        for m in plan.modules {
+            metricKeys += m.metrics.map { m.key($0.name) }
+            seriesKeys += m.series.map { (m.key($0.name), plan.index(for: $0.frequency).count) }
+        }
+        let store = ResultStore(trials: config.trials, metricKeys: metricKeys, series: seriesKeys)
+        let failures = FailureLog()
+        let done = Counter()
+        let blocks = config.blocks
+        let threads = max(1, min(config.threads, blocks))
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            let scratch = Scratch(inputs: plan.inputs.count, blockSize: config.blockSize)
+            defer { scratch.free() }
+            for b in stride(from: worker, to: blocks, by: threads) {
+                if failures.stopBefore(b) { return }
+                do throws(DealcastError) {
+                    try runBlock(b, plan, config, store, scratch)
+                } catch {
+                    failures.record(block: b, error)
+                    return
+                }
+                let n = done.increment()
+                progress?(n, blocks)
+            }
+        }
+        if let e = failures.first { throw e }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
+    }
+
+    private static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ store: ResultStore, _ scratch: Scratch) throws(DealcastError) {
+        let first = b * config.blockSize
+        let n = min(config.blockSize, config.trials - first)
+        let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
+        for (j, input) in plan.inputs.enumerated() {
+            let column = UnsafeMutableBufferPointer(rebasing: inputs[j * n ..< (j + 1) * n])
+            if case .fixed(let v) = input.value.distribution {
+                column.initialize(repeating: v)
+                continue
+            }
+            let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "input:" + input.path))
+            switch config.sampling {
+            case .random: input.value.distribution.sample(stream, into: column)
+            case .lhs: input.value.distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
+            }
+        }
+        for (m, evaluator) in zip(plan.modules, plan.evaluators) {
+            let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "module:" + m.id))
+            let ctx = BlockContext(count: n, blockIndex: b, firstTrial: first, stream: stream, moduleID: m.id, inputs: inputs, store: store)
+            do {
+                try evaluator.evaluate(ctx)
+            } catch let e as DealcastError {
+                throw e
+            } catch {
+                throw DealcastError(.internalError, "module '\(m.id)' failed in trials \(first + 1)–\(first + n): \(error)")
+            }
+            for spec in m.metrics where spec.undefinedMeaning == nil {
+                let col = ctx.output(spec.name)
+                if let i = col.firstIndex(where: { !$0.isFinite }) {
+                    throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value (\(col[i])) for metric '\(m.key(spec.name))' in trial \(first + i + 1); the run stopped and wrote nothing")
+                }
+            }
+            for spec in m.series {
+                for p in 0 ..< ctx.periods(spec.name) {
+                    let col = ctx.output(spec.name, period: p)
+                    if let i = col.firstIndex(where: { !$0.isFinite }) {
+                        throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value for series '\(m.key(spec.name))' period \(p + 1) in trial \(first + i + 1); the run stopped and wrote nothing")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-worker buffers, allocated once per worker and reused for every block.
+private final class Scratch {
+    let inputs: UnsafeMutableBufferPointer<Double>
+    let permutation: UnsafeMutableBufferPointer<Int32>
+
+    init(inputs: Int, blockSize: Int) {
+        self.inputs = .allocate(capacity: max(1, inputs * blockSize))
+        self.permutation = .allocate(capacity: blockSize)
+    }
+
+    func free() {
+        inputs.deallocate()
+        permutation.deallocate()
+    }
+}
+
+/// The first failure in block order, so that the error reported does not depend on thread timing.
+private final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failure: (block: Int, error: DealcastError)?
+
+    func record(block: Int, _ error: DealcastError) {
+        lock.lock(); defer { lock.unlock() }
+        if failure == nil || block < failure!.block { failure = (block, error) }
+    }
+
+    func stopBefore(_ block: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return failure.map { $0.block < block } ?? false
+    }
+
+    var first: DealcastError? {
+        lock.lock(); defer { lock.unlock() }
+        return failure?.error
+    }
+}
+
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+
+    func increment() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        n += 1
+        return n
+    }
+}

@@ -1,0 +1,100 @@
+/// What a module publishes: one number per trial.
+public struct MetricSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable { case continuous, event }
+
+    /// Name within the module; the full key is `<module>.<name>`.
+    public let name: String
+    /// Unit of the values, e.g. "USD", "1", "years", "GW". Events use "probability".
+    public let unit: String
+    public let kind: Kind
+    /// One line that an analyst reads in the report.
+    public let summary: String
+    /// If not nil, a trial may leave this metric undefined (NaN), and this says why
+    /// (e.g. "cash flows never change sign"). Undefined trials are counted and reported, and
+    /// statistics are over the defined ones. If nil, a non-finite value stops the run.
+    public let undefinedMeaning: String?
+
+    public init(_ name: String, unit: String, kind: Kind = .continuous, summary: String, undefinedMeaning: String? = nil) {
+        self.name = name
+        self.unit = kind == .event ? "probability" : unit
+        self.kind = kind
+        self.summary = summary
+        self.undefinedMeaning = undefinedMeaning
+    }
+}
+
+/// What a module publishes per period: one number per trial and period.
+public struct SeriesSpec: Sendable, Equatable {
+    public enum Frequency: String, Sendable { case annual, quarterly }
+
+    public let name: String
+    public let unit: String
+    public let frequency: Frequency
+    public let summary: String
+
+    public init(_ name: String, unit: String, frequency: Frequency, summary: String) {
+        self.name = name
+        self.unit = unit
+        self.frequency = frequency
+        self.summary = summary
+    }
+}
+
+/// A module's static description: who it is, what it reads from other modules, what it publishes.
+/// The scenario inputs it reads are declared when it binds them (`AnalysisModule.bind`).
+public struct ModuleDescriptor: Sendable {
+    public let id: String
+    public let version: String
+    public let summary: String
+    /// Full keys (`<module>.<metric>`) of other modules' metrics that this module reads.
+    public let reads: [String]
+    public let metrics: [MetricSpec]
+    public let series: [SeriesSpec]
+
+    public init(id: String, version: String, summary: String, reads: [String] = [], metrics: [MetricSpec], series: [SeriesSpec] = []) {
+        self.id = id
+        self.version = version
+        self.summary = summary
+        self.reads = reads
+        self.metrics = metrics
+        self.series = series
+    }
+
+    public func key(_ metric: String) -> String { "\(id).\(metric)" }
+}
+
+/// An analysis module: a piece of the deal's economics that turns sampled inputs into metrics.
+///
+/// ## Implementation requirements
+///
+/// - **Declare, then bind.** `descriptor` lists the metrics and series the module publishes and the
+///   other modules' metrics it reads. `bind(_:)` reads the module's scenario inputs through the
+///   `ScenarioBinder`, which checks each one's dimension and range and records every problem;
+///   it returns an evaluator that holds everything computed once per run (calibrations, tables).
+/// - **Evaluate whole blocks.** `ModuleEvaluator.evaluate(_:)` fills every declared metric and series
+///   for every trial of the block, from columns of inputs and of earlier modules' metrics. It must not
+///   allocate per trial.
+/// - **Determinism.** The only randomness a module may use is `block.stream`, a GSL generator that the
+///   engine seeds from (run seed, block index, module id). Given the same block, `evaluate` must write
+///   the same numbers, on any thread. No clocks, no global state, no `Double.random`.
+/// - **Units.** Inputs arrive in canonical units (USD, GW, USD/MWh, USD/GW, years, plain ratios);
+///   metrics are published in the unit their spec names.
+/// - **No I/O.** A module never prints, never reads or writes files, never touches the network. Data
+///   files named in the scenario are read in `bind` through the binder, which locates errors.
+/// - **Finite output.** A non-finite value stops the run with the module, metric and trial named,
+///   unless the metric declares `undefinedMeaning`.
+///
+/// `ModuleConformance.check` (in DealcastTestSupport) runs these rules against any module; the test
+/// suite applies it to every registered module.
+public protocol AnalysisModule: Sendable {
+    var descriptor: ModuleDescriptor { get }
+
+    /// Reads and checks the module's scenario inputs, and prepares what evaluation needs.
+    func bind(_ binder: ScenarioBinder) throws -> any ModuleEvaluator
+}
+
+/// The prepared, per-run form of a module. Shared by all worker threads, so it must be immutable.
+public protocol ModuleEvaluator: Sendable {
+    /// Fills the module's metrics and series for every trial of `block`.
+    func evaluate(_ block: BlockContext) throws
+}
