@@ -11,6 +11,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_linalg.h>
 
 /* GSL's generator types are mutable C globals, which Swift 6 refuses to read from concurrent code.
    These accessors hand out the (never modified) type descriptors instead. */
@@ -20,5 +21,6 @@ static inline const gsl_rng_type *cgsl_rng_gfsr4(void) { return gsl_rng_gfsr4; }
 static inline const gsl_rng_type *cgsl_rng_ranlxd2(void) { return gsl_rng_ranlxd2; }
 static inline const gsl_rng_type *cgsl_rng_ranlxs0(void) { return gsl_rng_ranlxs0; }
 static inline const gsl_rng_type *cgsl_rng_mrg(void) { return gsl_rng_mrg; }
+static inline const gsl_root_fsolver_type *cgsl_root_fsolver_brent(void) { return gsl_root_fsolver_brent; }
 
 #endif

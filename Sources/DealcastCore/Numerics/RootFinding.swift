@@ -1,0 +1,72 @@
+internal import CGSL
+
+/// Bracketing root finding with GSL's Brent solver.
+public enum RootFinding {
+    /// A root of `f` in [lower, upper], where f(lower) and f(upper) differ in sign.
+    ///
+    /// - Returns: nil if the bracket does not change sign or the solver fails to converge
+    ///   within `maxIterations`.
+    public static func brent(lower: Double, upper: Double, tolerance: Double = 1e-10, maxIterations: Int = 200,
+                             _ f: (Double) -> Double) -> Double? {
+        _ = GSL.errorHandlerDisabled
+        let fl = f(lower), fu = f(upper)
+        guard fl.isFinite, fu.isFinite else { return nil }
+        if fl == 0 { return lower }
+        if fu == 0 { return upper }
+        guard (fl < 0) != (fu < 0) else { return nil }
+        return withoutActuallyEscaping(f) { f in
+            var box = f
+            return withUnsafeMutablePointer(to: &box) { ptr -> Double? in
+                var fn = gsl_function(
+                    function: { x, params in
+                        params!.assumingMemoryBound(to: ((Double) -> Double).self).pointee(x)
+                    },
+                    params: UnsafeMutableRawPointer(ptr))
+                guard let solver = gsl_root_fsolver_alloc(cgsl_root_fsolver_brent()) else { return nil }
+                defer { gsl_root_fsolver_free(solver) }
+                guard gsl_root_fsolver_set(solver, &fn, lower, upper) == GSL_SUCCESS else { return nil }
+                for _ in 0 ..< maxIterations {
+                    guard gsl_root_fsolver_iterate(solver) == GSL_SUCCESS else { return nil }
+                    let lo = gsl_root_fsolver_x_lower(solver), hi = gsl_root_fsolver_x_upper(solver)
+                    if gsl_root_test_interval(lo, hi, tolerance, 0) == GSL_SUCCESS { return gsl_root_fsolver_root(solver) }
+                }
+                return nil
+            }
+        }
+    }
+}
+
+/// Discounted cash flow arithmetic on annual flows, flow t at the end of year t + 1.
+public enum CashFlow {
+    /// Σ cᵗ / (1 + r)^(t+1).
+    public static func npv(_ flows: UnsafeBufferPointer<Double>, rate: Double) -> Double {
+        var v = 0.0, d = 1.0
+        let k = 1 / (1 + rate)
+        for c in flows { d *= k; v += c * d }
+        return v
+    }
+
+    /// The internal rate of return: the rate in (−99%, 1000%) at which the NPV is zero.
+    ///
+    /// Root-found with GSL's Brent solver. Returns nil when the flows never change sign or the NPV has
+    /// no root in the bracket (the metric is then undefined for that trial, and counted).
+    public static func irr(_ flows: UnsafeBufferPointer<Double>) -> Double? {
+        var pos = false, neg = false
+        for c in flows { if c > 0 { pos = true } else if c < 0 { neg = true } }
+        guard pos, neg else { return nil }
+        return RootFinding.brent(lower: -0.99, upper: 10, tolerance: 1e-9) { npv(flows, rate: $0) }
+    }
+
+    /// Years until cumulative flows first turn non-negative, interpolated within the year;
+    /// nil if they never do within the flows given.
+    public static func payback(_ flows: UnsafeBufferPointer<Double>) -> Double? {
+        var cum = 0.0
+        for (t, c) in flows.enumerated() {
+            let before = cum
+            cum += c
+            if cum >= 0 && before < 0 { return Double(t) + (-before / c) }
+            if cum >= 0 && t == 0 && c >= 0 { return 0 }
+        }
+        return nil
+    }
+}
