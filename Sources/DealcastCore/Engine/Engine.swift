@@ -44,9 +44,9 @@ public struct RunPlan: @unchecked Sendable {
 
     /// Binds `scenario` to the modules it selects (or `selection`, if given).
     /// - Throws: `DealcastError` listing every problem found in the scenario (exit 65), or a registry error.
-    public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil) throws(DealcastError) {
+    public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil, options: [String: String] = [:]) throws(DealcastError) {
         let ordered = try registry.resolve(selection ?? scenario.modules)
-        let binder = ScenarioBinder(scenario: scenario)
+        let binder = ScenarioBinder(scenario: scenario, options: options)
         var evaluators: [any ModuleEvaluator] = []
         for m in ordered {
             binder.moduleID = m.descriptor.id
@@ -71,7 +71,17 @@ public struct RunPlan: @unchecked Sendable {
         self.evaluators = evaluators
     }
 
-    /// The labels of a series' periods ("2026", or "2026Q2").
+    /// The labels of a series' periods ("2026", or "2026Q2"), as its module defines them.
+    public func index(module: Int, series spec: SeriesSpec) -> [String] {
+        evaluators[module].periods(of: spec.name) ?? index(for: spec.frequency)
+    }
+
+    /// Tables each module computes from the results, by module id.
+    public func tables(_ results: RunResults) -> [(module: String, tables: [ModuleTable])] {
+        zip(modules, evaluators).map { ($0.id, $1.tables(results)) }
+    }
+
+    /// The labels of the horizon's periods ("2026", or "2026Q2").
     public func index(for frequency: SeriesSpec.Frequency) -> [String] {
         switch frequency {
         case .annual: return scenario.years.map(String.init)
@@ -102,9 +112,9 @@ public enum Engine {
         guard config.trials > 0 else { throw DealcastError(.usage, "--trials must be at least 1") }
         let started = DispatchTime.now()
         var metricKeys: [String] = [], seriesKeys: [(String, Int)] = []
-        for m in plan.modules {
+        for (i, m) in plan.modules.enumerated() {
             metricKeys += m.metrics.map { m.key($0.name) }
-            seriesKeys += m.series.map { (m.key($0.name), plan.index(for: $0.frequency).count) }
+            seriesKeys += m.series.map { (m.key($0.name), plan.index(module: i, series: $0).count) }
         }
         let store = ResultStore(trials: config.trials, metricKeys: metricKeys, series: seriesKeys)
         let failures = FailureLog()

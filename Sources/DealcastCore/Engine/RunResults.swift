@@ -31,7 +31,7 @@ public final class RunResults: @unchecked Sendable {
         self.store = store
         self.wallSeconds = wallSeconds
         var metrics: [Metric] = [], series: [Series] = []
-        for m in plan.modules {
+        for (i, m) in plan.modules.enumerated() {
             for spec in m.metrics {
                 let key = m.key(spec.name)
                 metrics.append(Metric(key: key, module: m.id, spec: spec, summary: Summary.of(store.values(store.metricIndex[key]!))))
@@ -41,7 +41,7 @@ public final class RunResults: @unchecked Sendable {
                 let s = store.seriesIndex[key]!
                 var summary = SeriesSummary()
                 for p in 0 ..< store.series[s].periods { summary.append(Summary.of(store.values(series: s, period: p))) }
-                series.append(Series(key: key, module: m.id, spec: spec, index: plan.index(for: spec.frequency), summary: summary))
+                series.append(Series(key: key, module: m.id, spec: spec, index: plan.index(module: i, series: spec), summary: summary))
             }
         }
         self.metrics = metrics

@@ -97,4 +97,33 @@ public protocol AnalysisModule: Sendable {
 public protocol ModuleEvaluator: Sendable {
     /// Fills the module's metrics and series for every trial of `block`.
     func evaluate(_ block: BlockContext) throws
+
+    /// The period labels of a series, when they are not the horizon's years or quarters
+    /// (e.g. a backtest over past quarters). Nil means the horizon's. An empty list means the
+    /// series is not produced in this run.
+    func periods(of series: String) -> [String]?
+
+    /// Tables computed after the run from its results (e.g. a backtest's coverage), shown in the
+    /// module's section of the report and in results.json. Must be deterministic.
+    func tables(_ results: RunResults) -> [ModuleTable]
+}
+
+extension ModuleEvaluator {
+    public func periods(of series: String) -> [String]? { nil }
+    public func tables(_ results: RunResults) -> [ModuleTable] { [] }
+}
+
+/// A small table a module adds to its report section, with a caption saying what it shows.
+public struct ModuleTable: Sendable, Equatable {
+    public let title: String
+    public let caption: String
+    public let header: [String]
+    public let rows: [[String]]
+
+    public init(title: String, caption: String, header: [String], rows: [[String]]) {
+        self.title = title
+        self.caption = caption
+        self.header = header
+        self.rows = rows
+    }
 }

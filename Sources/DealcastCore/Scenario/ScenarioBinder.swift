@@ -72,7 +72,13 @@ public final class ScenarioBinder {
     /// Every path a module asked about, present or not (for "did you mean" on unknown keys).
     private(set) var requested: Set<String> = []
 
-    public init(scenario: Scenario) { self.scenario = scenario }
+    /// Run options that modules may read, given on the command line (e.g. `history-cutoff` → "2021Q4").
+    public let options: [String: String]
+
+    public init(scenario: Scenario, options: [String: String] = [:]) {
+        self.scenario = scenario
+        self.options = options
+    }
 
     /// Records a problem at `path`.
     public func issue(_ path: String, _ message: String) {
