@@ -17,13 +17,13 @@ public struct CapexReturn: AnalysisModule {
         reads: ["regulatory_risk.blocked"],
         metrics: [
             MetricSpec("npv_usd", unit: "USD", summary: "Net present value of the capacity's free cash flows, including terminal book value"),
-            MetricSpec("irr", unit: "1", summary: "Internal rate of return of the free cash flows",
+            MetricSpec("irr", unit: "fraction", summary: "Internal rate of return of the free cash flows",
                        undefinedMeaning: "the free cash flows never change sign, or have no rate in (−99%, 1000%) that zeroes the NPV"),
             MetricSpec("payback_years", unit: "years", summary: "Years from the start of the horizon until cumulative free cash flow turns positive",
                        undefinedMeaning: "cumulative free cash flow stays negative through the horizon"),
             MetricSpec("capex_usd", unit: "USD", summary: "Capital spent on the capacity over the horizon, builds and IT refreshes"),
             MetricSpec("contract_revenue_usd", unit: "USD", summary: "Revenue recognised from the tenant's commitment over the horizon"),
-            MetricSpec("realisation", unit: "1", summary: "Share of the commitment the tenant honours, after any regulatory unwinding"),
+            MetricSpec("realisation", unit: "fraction", summary: "Share of the commitment the tenant honours, after any regulatory unwinding"),
         ],
         series: [
             SeriesSpec("free_cash_flow_usd", unit: "USD", frequency: .annual, summary: "Free cash flow of the capacity per year (terminal book value in the last year)"),

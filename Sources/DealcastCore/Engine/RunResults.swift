@@ -23,6 +23,8 @@ public final class RunResults: @unchecked Sendable {
     /// In module order, then declaration order.
     public let metrics: [Metric]
     public let series: [Series]
+    /// Tables each module computed from the results, by module id, in module order.
+    public private(set) var tables: [(module: String, tables: [ModuleTable])] = []
     let store: ResultStore
 
     init(plan: RunPlan, config: RunConfiguration, store: ResultStore, wallSeconds: Double) {
@@ -46,6 +48,7 @@ public final class RunResults: @unchecked Sendable {
         }
         self.metrics = metrics
         self.series = series
+        self.tables = plan.tables(self)
     }
 
     public func metric(_ key: String) -> Metric? { metrics.first { $0.key == key } }

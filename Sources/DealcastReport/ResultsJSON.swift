@@ -1,0 +1,91 @@
+import DealcastCore
+
+/// results.json: the machine-readable twin of the report (schema in docs/results-schema.md).
+public enum ResultsJSON {
+    public static let schemaVersion = 1
+
+    public static func make(_ results: RunResults, manifest: RunManifest) -> JSONValue {
+        let scenario = results.plan.scenario
+        var run: [(String, JSONValue)] = [
+            ("trials", .number(Double(manifest.trials))),
+            ("seed", manifest.seed < (1 << 53) ? .number(Double(manifest.seed)) : .string(String(manifest.seed))),
+            ("sampling", .string(manifest.sampling)),
+            ("rng", .string(manifest.generator)),
+            ("block_size", .number(Double(manifest.blockSize))),
+            ("threads", .number(Double(manifest.threads))),
+            ("shards", .number(Double(manifest.shards))),
+            ("wall_seconds", .number((manifest.wallSeconds * 1000).rounded() / 1000)),
+        ]
+        if !manifest.options.isEmpty {
+            run.append(("options", .object(manifest.options.map { ($0.0, .string($0.1)) })))
+        }
+        var top: [(String, JSONValue)] = [
+            ("schema_version", .number(Double(schemaVersion))),
+            ("dealcast_version", .string(manifest.dealcastVersion)),
+        ]
+        if let c = manifest.gitCommit { top.append(("git_commit", .string(c))) }
+        top += [
+            ("scenario", .object([
+                ("id", .string(scenario.id)),
+                ("title", .string(scenario.title)),
+                ("path", .string(scenario.displayPath)),
+                ("sha256", .string(scenario.sha256)),
+            ])),
+            ("run", .object(run)),
+            ("modules", .array(manifest.modules.map { .object([("id", .string($0.0)), ("version", .string($0.1))]) })),
+            ("metrics", .object(results.metrics.map { ($0.key, metric($0)) })),
+            ("series", .object(results.series.filter { !$0.index.isEmpty }.map { ($0.key, series($0)) })),
+            ("inputs", .object(results.plan.inputs.map { ($0.path, input($0)) })),
+            ("tables", .object(results.tables.filter { !$0.tables.isEmpty }.map { ($0.module, .array($0.tables.map(table))) })),
+        ]
+        return .object(top)
+    }
+
+    static func metric(_ m: RunResults.Metric) -> JSONValue {
+        let s = m.summary
+        var o: [(String, JSONValue)] = [("unit", .string(m.spec.unit)), ("kind", .string(m.spec.kind.rawValue))]
+        if m.spec.kind == .event { o.append(("probability", .number(s.mean))) }
+        o += [
+            ("mean", .number(s.mean)), ("sd", .number(s.sd)), ("stderr", .number(s.stderr)),
+            ("min", .number(s.min)), ("max", .number(s.max)),
+            ("p5", .number(s.p5)), ("p25", .number(s.p25)), ("p50", .number(s.p50)), ("p75", .number(s.p75)), ("p95", .number(s.p95)),
+            ("n", .number(Double(s.n))),
+        ]
+        if m.spec.undefinedMeaning != nil { o.append(("undefined", .number(Double(s.undefined)))) }
+        return .object(o)
+    }
+
+    static func series(_ s: RunResults.Series) -> JSONValue {
+        let q = s.summary
+        return .object([
+            ("unit", .string(s.spec.unit)), ("frequency", .string(s.spec.frequency.rawValue)),
+            ("index", .array(s.index.map { .string($0) })),
+            ("mean", .array(q.mean.map { .number($0) })),
+            ("p5", .array(q.p5.map { .number($0) })), ("p25", .array(q.p25.map { .number($0) })),
+            ("p50", .array(q.p50.map { .number($0) })), ("p75", .array(q.p75.map { .number($0) })),
+            ("p95", .array(q.p95.map { .number($0) })),
+        ])
+    }
+
+    static func input(_ i: BoundInput) -> JSONValue {
+        var o: [(String, JSONValue)] = [
+            ("written", .string(i.written)), ("unit", .string(i.value.dimension.rawValue)),
+            ("mean", .number(i.value.distribution.mean)),
+            ("p5", .number(i.value.distribution.quantile(0.05))), ("p50", .number(i.value.distribution.quantile(0.5))),
+            ("p95", .number(i.value.distribution.quantile(0.95))),
+            ("provenance", .string(i.provenance.kind.rawValue)),
+        ]
+        if !i.provenance.text.isEmpty { o.append(("citation", .string(i.provenance.text))) }
+        if let c = i.provenance.confidence { o.append(("confidence", .string(c))) }
+        o.append(("read_by", .array(i.readers.map { .string($0) })))
+        return .object(o)
+    }
+
+    static func table(_ t: ModuleTable) -> JSONValue {
+        .object([
+            ("title", .string(t.title)), ("caption", .string(t.caption)),
+            ("header", .array(t.header.map { .string($0) })),
+            ("rows", .array(t.rows.map { .array($0.map { .string($0) }) })),
+        ])
+    }
+}
