@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "DealcastCore", targets: ["DealcastCore"]),
         .library(name: "DealcastModules", targets: ["DealcastModules"]),
         .library(name: "DealcastReport", targets: ["DealcastReport"]),
+        .plugin(name: "DealcastReportPlugin", targets: ["DealcastReportPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,15 @@ let package = Package(
             ]
         ),
 
+        .plugin(
+            name: "DealcastReportPlugin",
+            capability: .command(
+                intent: .custom(verb: "dealcast-report", description: "Build dealcast, run a scenario and print where the report is."),
+                permissions: [.writeToPackageDirectory(reason: "dealcast writes the report under reports/<scenario-id>/")]
+            ),
+            dependencies: ["dealcast"]
+        ),
+
         // MARK: - Implementation details
 
         .systemLibrary(
@@ -48,7 +58,7 @@ let package = Package(
         .target(
             name: "DealcastDatasets",
             path: "datasets",
-            exclude: ["README.md"],
+            exclude: ["README.md", "parts"],
             resources: [.copy("amazon-openai-2026.yaml"), .copy("aws_segment_quarterly.csv")]
         ),
 

@@ -81,9 +81,27 @@ public enum MarkdownReport {
             let rows = s.index.indices.map { i in [s.index[i], f(q.p5[i]), f(q.p25[i]), f(q.p50[i]), f(q.p75[i]), f(q.p95[i]), f(q.mean[i])] }
             md += table(["Period", "P5", "P25", "P50", "P75", "P95", "Mean"], rows) + "\n"
         }
+        if let headline = metrics.first(where: { $0.spec.kind == .continuous && $0.summary.sd > 0 }) {
+            md += sensitivitySection(results, headline)
+        }
         for t in results.tables[index].tables {
             md += "### \(t.title)\n\n\(t.caption)\n\n" + table(t.header, t.rows) + "\n"
         }
+        return md
+    }
+
+    // MARK: Sensitivity
+
+    /// A tornado of Spearman rank correlations with contribution to variance, top ten inputs.
+    static func sensitivitySection(_ results: RunResults, _ metric: RunResults.Metric) -> String {
+        guard let s = results.sensitivity(metric.key), !s.entries.isEmpty else { return "" }
+        var md = "### What drives `\(metric.key)`\n\nSpearman rank correlation of each uncertain input with the metric, and its share of the variance explained (squared correlations, normalised). Top ten inputs.\n\n"
+        let rows = s.entries.prefix(10).map { e -> [String] in
+            let width = Int((abs(e.spearman) * 20).rounded())
+            let bar = (e.spearman < 0 ? "−" : "+") + String(repeating: "█", count: width)
+            return ["`\(e.input)`", UnitFormat.fixed(e.spearman, 3), UnitFormat.percent(abs(e.contribution)), bar]
+        }
+        md += table(["Input", "Spearman ρ", "Contribution to variance", "Tornado"], Array(rows)) + "\n"
         return md
     }
 

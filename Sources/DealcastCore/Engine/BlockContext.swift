@@ -77,8 +77,13 @@ final class ResultStore: @unchecked Sendable {
     let metrics: [UnsafeMutableBufferPointer<Double>]
     let series: [SeriesColumn]
     let seriesIndex: [String: Int]
+    /// Every trial's draw of each uncertain input (by input index), kept for sensitivity analysis.
+    let inputColumns: [Int: UnsafeMutableBufferPointer<Double>]
 
-    init(trials: Int, metricKeys: [String], series: [(String, Int)]) {
+    init(trials: Int, metricKeys: [String], series: [(String, Int)], uncertainInputs: [Int] = []) {
+        var ic: [Int: UnsafeMutableBufferPointer<Double>] = [:]
+        for j in uncertainInputs { ic[j] = .allocate(capacity: trials) }
+        inputColumns = ic
         self.trials = trials
         self.metricKeys = metricKeys
         var mi: [String: Int] = [:]
@@ -102,6 +107,7 @@ final class ResultStore: @unchecked Sendable {
     deinit {
         metrics.forEach { $0.deallocate() }
         series.forEach { $0.storage.deallocate() }
+        inputColumns.values.forEach { $0.deallocate() }
     }
 
     func metricSlice(_ m: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {

@@ -116,7 +116,8 @@ public enum Engine {
             metricKeys += m.metrics.map { m.key($0.name) }
             seriesKeys += m.series.map { (m.key($0.name), plan.index(module: i, series: $0).count) }
         }
-        let store = ResultStore(trials: config.trials, metricKeys: metricKeys, series: seriesKeys)
+        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
+        let store = ResultStore(trials: config.trials, metricKeys: metricKeys, series: seriesKeys, uncertainInputs: uncertain)
         let failures = FailureLog()
         let done = Counter()
         let blocks = config.blocks
@@ -155,6 +156,9 @@ public enum Engine {
             switch config.sampling {
             case .random: input.value.distribution.sample(stream, into: column)
             case .lhs: input.value.distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
+            }
+            if let kept = store.inputColumns[j] {
+                _ = UnsafeMutableBufferPointer(rebasing: kept[first ..< first + n]).update(fromContentsOf: column)
             }
         }
         for (m, evaluator) in zip(plan.modules, plan.evaluators) {

@@ -53,6 +53,25 @@ public final class RunResults: @unchecked Sendable {
 
     public func metric(_ key: String) -> Metric? { metrics.first { $0.key == key } }
 
+    /// Spearman rank correlations and contributions to variance of a metric against every uncertain
+    /// input, strongest first.
+    public func sensitivity(_ key: String) -> Sensitivity? {
+        guard let m = store.metricIndex[key] else { return nil }
+        let columns = store.inputColumns.keys.sorted()
+        return Sensitivity.compute(metric: store.values(m), inputRanks: inputRanks) { UnsafeBufferPointer(self.store.inputColumns[columns[$0]]!) }
+    }
+
+    /// Ranks of every uncertain input's draws, computed on first use.
+    private lazy var inputRanks: [(String, [Double])] = store.inputColumns.keys.sorted().map {
+        (plan.inputs[$0].path, Sensitivity.ranks(UnsafeBufferPointer(store.inputColumns[$0]!)))
+    }
+
+    /// Every trial's draw of an uncertain input, in trial order (nil for fixed or unknown inputs).
+    public func inputValues(_ path: String) -> [Double]? {
+        guard let j = plan.inputs.firstIndex(where: { $0.path == path }), let c = store.inputColumns[j] else { return nil }
+        return Array(c)
+    }
+
     public func series(_ key: String) -> Series? { series.first { $0.key == key } }
 
     /// Every trial's value of a metric, in trial order.

@@ -32,10 +32,9 @@ public struct LinearFit: Sendable {
         var chisq = 0.0
         try GSL.check(gsl_multifit_linear(X, Y, c, cov, &chisq, work), "least squares fit")
         let beta = (0 ..< p).map { gsl_vector_get(c, $0) }
-        let s2 = chisq / Double(n - p)
-        // GSL returns (XᵀX)⁻¹ scaled by 1 for unweighted fits; scale by σ̂² for the parameter covariance.
+        // gsl_multifit_linear already returns σ̂² (XᵀX)⁻¹ with σ̂² = χ²/(n − p): no further scaling.
         var covariance: [Double] = []
-        for i in 0 ..< p { for j in 0 ..< p { covariance.append(gsl_matrix_get(cov, i, j) * s2) } }
+        for i in 0 ..< p { for j in 0 ..< p { covariance.append(gsl_matrix_get(cov, i, j)) } }
         return LinearFit(coefficients: beta, covariance: covariance, rss: chisq, n: n, p: p)
     }
 
