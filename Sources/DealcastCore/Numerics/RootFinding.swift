@@ -57,16 +57,18 @@ public enum CashFlow {
         return RootFinding.brent(lower: -0.99, upper: 10, tolerance: 1e-9) { npv(flows, rate: $0) }
     }
 
-    /// Years until cumulative flows first turn non-negative, interpolated within the year;
-    /// nil if they never do within the flows given.
+    /// Years until cumulative flows first cross from negative to non-negative, interpolated within the
+    /// year (t + (−cumulative before) / flow); 0 if they are never negative; nil if they stay negative.
     public static func payback(_ flows: UnsafeBufferPointer<Double>) -> Double? {
+        guard !flows.isEmpty else { return nil }
         var cum = 0.0
+        var wasNegative = false
         for (t, c) in flows.enumerated() {
             let before = cum
             cum += c
-            if cum >= 0 && before < 0 { return Double(t) + (-before / c) }
-            if cum >= 0 && t == 0 && c >= 0 { return 0 }
+            if cum < 0 { wasNegative = true; continue }
+            if before < 0 { return Double(t) + (-before / c) }
         }
-        return nil
+        return wasNegative ? nil : 0
     }
 }
