@@ -109,7 +109,8 @@ public enum MarkdownReport {
 
     static func assumptions(_ plan: RunPlan) -> String {
         var md = "## Assumptions\n\nEvery input the modules read, as the scenario states it. P5, P50 and P95 are the input distribution's own percentiles.\n\n"
-        let rows = plan.inputs.map { i -> [String] in
+        let sampled = Set(plan.inputs.map(\.path))
+        let rows = (plan.inputs + plan.fixedInputs.filter { !sampled.contains($0.path) }).map { i -> [String] in
             let d = i.value.distribution
             let f = { (v: Double) in ValueFormat.format(v, dimension: i.value.dimension) }
             let prov: String
@@ -118,7 +119,7 @@ public enum MarkdownReport {
             case .assumption: prov = "assumption: " + i.provenance.text
             case .unstated: prov = "**unsourced**"
             }
-            let spread = d.isFixed ? [f(d.mean), "", ""] : [f(d.quantile(0.05)), f(d.quantile(0.5)), f(d.quantile(0.95))]
+            let spread = d.isFixed ? ["", i.written.hasPrefix("[") ? "" : f(d.mean), ""] : [f(d.quantile(0.05)), f(d.quantile(0.5)), f(d.quantile(0.95))]
             return ["`\(i.path)`", i.summary, cell(i.written)] + spread + [cell(prov)]
         }
         md += table(["Input", "Meaning", "As written", "P5", "P50", "P95", "Source or assumption"], rows) + "\n"

@@ -36,6 +36,7 @@ public enum ResultsJSON {
             ("metrics", .object(results.metrics.map { ($0.key, metric($0)) })),
             ("series", .object(results.series.filter { !$0.index.isEmpty }.map { ($0.key, series($0)) })),
             ("inputs", .object(results.plan.inputs.map { ($0.path, input($0)) })),
+            ("fixed_inputs", .object(results.plan.fixedInputs.map { ($0.path, .object([("written", .string($0.written)), ("unit", .string($0.value.dimension.rawValue)), ("provenance", .string($0.provenance.kind.rawValue)), ("citation", .string($0.provenance.text))])) })),
             ("sensitivity", .object(results.metrics.filter { $0.spec.kind == .continuous && $0.summary.sd > 0 }.compactMap { m in
                 results.sensitivity(m.key).map { s in
                     (m.key, .array(s.entries.map { .object([("input", .string($0.input)), ("spearman", .number($0.spearman)), ("contribution", .number($0.contribution))]) }))

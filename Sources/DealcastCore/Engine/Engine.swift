@@ -40,12 +40,22 @@ public struct RunPlan: @unchecked Sendable {
     public let scenario: Scenario
     public let modules: [ModuleDescriptor]
     public let inputs: [BoundInput]
+    /// Fixed structural values the modules read (terms, schedules, counts), with their provenance.
+    public let fixedInputs: [BoundInput]
     let evaluators: [any ModuleEvaluator]
 
     /// Binds `scenario` to the modules it selects (or `selection`, if given).
     /// - Throws: `DealcastError` listing every problem found in the scenario (exit 65), or a registry error.
     public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil, options: [String: String] = [:]) throws(DealcastError) {
-        let ordered = try registry.resolve(selection ?? scenario.modules)
+        let ordered: [any AnalysisModule]
+        if selection == nil, let listed = scenario.modules {
+            // The scenario's own module list: an unknown id is a scenario problem, located in the file.
+            do { ordered = try registry.resolve(listed) } catch {
+                throw DealcastError.invalid([scenario.issue("modules", error.message)])
+            }
+        } else {
+            ordered = try registry.resolve(selection)
+        }
         let binder = ScenarioBinder(scenario: scenario, options: options)
         var evaluators: [any ModuleEvaluator] = []
         for m in ordered {
@@ -68,6 +78,7 @@ public struct RunPlan: @unchecked Sendable {
         self.scenario = scenario
         self.modules = ordered.map(\.descriptor)
         self.inputs = binder.inputs
+        self.fixedInputs = binder.fixedInputs
         self.evaluators = evaluators
     }
 

@@ -130,14 +130,16 @@ struct QuantityScanner {
         var dollar = false
         if peek() == "-" || peek() == "+" || peek() == "\u{2212}" { negative = peek() != "+"; i += 1 }
         if peek() == "$" { dollar = true; i += 1 }
-        if !dollar, peek() == "-" || peek() == "\u{2212}" { negative = true; i += 1 }
+        if dollar, !negative, peek() == "-" || peek() == "\u{2212}" { negative = true; i += 1 }
         let numStart = i
-        while let c = peek(), Self.isDigit(c) || c == "." || c == "_" || c == "," && i + 1 < s.count && Self.isDigit(s[i + 1]) { i += 1 }
+        // Digits, a decimal point and '_' as a digit separator ("1_000"). Commas are not accepted as
+        // thousands separators: inside a distribution they separate parameters ("uniform(1,2)").
+        while let c = peek(), Self.isDigit(c) || c == "." || c == "_" { i += 1 }
         if let c = peek(), c == "e" || c == "E", i + 1 < s.count, Self.isDigit(s[i + 1]) || ((s[i + 1] == "-" || s[i + 1] == "+") && i + 2 < s.count && Self.isDigit(s[i + 2])) {
             i += 2
             while let c = peek(), Self.isDigit(c) { i += 1 }
         }
-        let numText = String(String.UnicodeScalarView(s[numStart..<i])).replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
+        let numText = String(String.UnicodeScalarView(s[numStart..<i])).replacingOccurrences(of: "_", with: "")
         guard !numText.isEmpty, var value = Double(numText) else { i = start; return nil }
         // Optional scale word ("15B", "15 bn") and unit word ("USD", "GW", "%", "/MWh", "B/GW").
         var scale: String?

@@ -38,7 +38,9 @@ public struct Scenario: Sendable {
                 // An annotated value's metadata is not part of the path.
                 n = cur[k]
             case .index(let i):
-                guard case .sequence(let items) = cur.kind, i >= 0, i < items.count else { return nil }
+                // An annotated list (`{value: [...], source: ...}`) is indexed through its value.
+                let list = cur.isAnnotatedValue ? cur["value"]! : cur
+                guard case .sequence(let items) = list.kind, i >= 0, i < items.count else { return nil }
                 n = items[i]
             }
         }

@@ -86,6 +86,13 @@ public final class ScenarioBinder {
         if !issues.contains(i) { issues.append(i) }
     }
 
+    /// Records a file the scenario names at `path` that cannot be read (exit 66 if nothing else is wrong).
+    public func missingFile(_ path: String, _ error: DealcastError) {
+        var i = scenario.issue(path, error.message)
+        i.isMissingInput = error.code == .inputMissing
+        if !issues.contains(i) { issues.append(i) }
+    }
+
     /// True if the scenario has a node at `path`.
     public func has(_ path: String) -> Bool {
         requested.insert(path)
@@ -103,9 +110,9 @@ public final class ScenarioBinder {
 
     private func provenance(_ path: String) -> Provenance {
         guard let n = scenario.node(at: path), n.isMapping else { return .unstated }
-        let confidence = n["confidence"]?.scalar
-        if let s = n["source"]?.scalar { return Provenance(kind: .source, text: s, confidence: confidence) }
-        if let a = n["assumption"]?.scalar { return Provenance(kind: .assumption, text: a, confidence: confidence) }
+        let confidence = n["confidence"]?.scalar?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let s = n["source"]?.scalar { return Provenance(kind: .source, text: s.trimmingCharacters(in: .whitespacesAndNewlines), confidence: confidence) }
+        if let a = n["assumption"]?.scalar { return Provenance(kind: .assumption, text: a.trimmingCharacters(in: .whitespacesAndNewlines), confidence: confidence) }
         return .unstated
     }
 
@@ -120,7 +127,9 @@ public final class ScenarioBinder {
             return InputHandle(index: i)
         }
         let value = parseValue(path, dimension, constraint) ?? UncertainValue(.fixed(placeholder(constraint)), dimension)
-        let written = valueNode(path)?.scalar ?? ""
+        let node = valueNode(path)
+        var written = node?.scalar ?? ""
+        if case .sequence(let items)? = node?.kind { written = "[" + items.compactMap(\.scalar).joined(separator: ", ") + "]" }
         let handle = InputHandle(index: inputs.count)
         inputs.append(BoundInput(path: path, value: value, written: written, provenance: provenance(path), summary: summary, readers: [moduleID]))
         indexByPath[path] = handle.index
@@ -130,6 +139,20 @@ public final class ScenarioBinder {
     /// Reads a value that must be fixed (a structural number such as a count or a capacity that shapes
     /// the model), rejecting a distribution with a clear message.
     public func fixed(_ path: String, _ dimension: Dimension, _ constraint: ValueConstraint = .any) -> Double {
+        let v = fixedValue(path, dimension, constraint)
+        recordFixed(path, UncertainValue(.fixed(v), dimension), written: valueNode(path)?.scalar ?? "")
+        return v
+    }
+
+    /// Fixed values the modules read (structural numbers), for the report's assumptions table.
+    public private(set) var fixedInputs: [BoundInput] = []
+
+    private func recordFixed(_ path: String, _ value: UncertainValue, written: String) {
+        guard !fixedInputs.contains(where: { $0.path == path }) else { return }
+        fixedInputs.append(BoundInput(path: path, value: value, written: written, provenance: provenance(path), summary: "", readers: [moduleID]))
+    }
+
+    private func fixedValue(_ path: String, _ dimension: Dimension, _ constraint: ValueConstraint) -> Double {
         guard let v = parseValue(path, dimension, constraint) else { return placeholder(constraint) }
         guard case .fixed(let x) = v.distribution else {
             issue(path, "expected a fixed value (\(constraint.phrase(dimension))), not a distribution: this number shapes the model rather than varying by trial")
@@ -185,8 +208,7 @@ public final class ScenarioBinder {
 
     /// The number of items in the list at `path` (0, with an issue, if it is not a list).
     public func count(_ path: String, minimum: Int = 1) -> Int {
-        requested.insert(path)
-        guard let n = scenario.node(at: path) else { issue(path, "missing; expected a list with at least \(minimum) item(s)"); return 0 }
+        guard let n = valueNode(path) else { issue(path, "missing; expected a list with at least \(minimum) item(s)"); return 0 }
         guard case .sequence(let items) = n.kind else { issue(path, "expected a list, got \(n.kindName)"); return 0 }
         if items.count < minimum { issue(path, "expected at least \(minimum) item(s), got \(items.count)") }
         return items.count
@@ -195,7 +217,11 @@ public final class ScenarioBinder {
     /// Reads a list of fixed numbers, such as a ramp or a schedule.
     public func fixedList(_ path: String, _ dimension: Dimension, _ constraint: ValueConstraint = .any) -> [Double] {
         let n = count(path)
-        return (0..<n).map { fixed("\(path)[\($0)]", dimension, constraint) }
+        let values = (0..<n).map { fixedValue("\(path)[\($0)]", dimension, constraint) }
+        var written = ""
+        if case .sequence(let items)? = valueNode(path)?.kind { written = items.compactMap(\.scalar).joined(separator: ", ") }
+        recordFixed(path, UncertainValue(.fixed(values.first ?? 0), dimension), written: "[" + written + "]")
+        return values
     }
 
     /// Reads a numeric column of a CSV dataset named relative to the scenario.
@@ -203,7 +229,7 @@ public final class ScenarioBinder {
         let file = text(path)
         guard !file.isEmpty else { return nil }
         do { return try scenario.loadTable(file) } catch {
-            issue(path, error.message)
+            missingFile(path, error)
             return nil
         }
     }
@@ -286,18 +312,18 @@ public final class ScenarioBinder {
     }
 
     private func walk(_ node: ScenarioNode, path: String) {
-        if requested.contains(path) { return }
+        let asked = requested.contains(path)
         switch node.kind {
         case .mapping(let pairs):
             if node.isAnnotatedValue {
-                reportUnknown(path)
+                if !asked { reportUnknown(path) }
                 return
             }
             for (k, v) in pairs { walk(v, path: "\(path).\(k)") }
         case .sequence(let items):
             for (i, v) in items.enumerated() { walk(v, path: "\(path)[\(i)]") }
         case .scalar, .null:
-            reportUnknown(path)
+            if !asked { reportUnknown(path) }
         }
     }
 

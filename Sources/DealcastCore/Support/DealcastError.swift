@@ -7,12 +7,15 @@ public struct ScenarioIssue: Error, Sendable, Equatable, CustomStringConvertible
     public var line: Int?
     public var path: String
     public var message: String
+    /// True when the problem is a file the scenario names that cannot be read (exit 66, not 65).
+    public var isMissingInput: Bool
 
-    public init(file: String, line: Int?, path: String, message: String) {
+    public init(file: String, line: Int?, path: String, message: String, isMissingInput: Bool = false) {
         self.file = file
         self.line = line
         self.path = path
         self.message = message
+        self.isMissingInput = isMissingInput
     }
 
     public var description: String {
@@ -83,9 +86,10 @@ public struct DealcastError: Error, Sendable, CustomStringConvertible {
     }
 
     /// An invalid-data error that lists every issue.
+    /// Exit 66 when every problem is an unreadable file the scenario names; otherwise 65.
     public static func invalid(_ issues: [ScenarioIssue]) -> DealcastError {
         let n = issues.count
-        return DealcastError(.invalidData, n == 1 ? issues[0].description : "\(n) problems found:\n" + issues.map { "  \($0)" }.joined(separator: "\n"), issues: issues)
+        return DealcastError(issues.allSatisfy(\.isMissingInput) ? .inputMissing : .invalidData, n == 1 ? issues[0].description : "\(n) problems found:\n" + issues.map { "  \($0)" }.joined(separator: "\n"), issues: issues)
     }
 
     public var description: String { message }
