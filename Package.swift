@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "DealcastDatasets",
             path: "datasets",
-            exclude: ["README.md", "parts"],
+            exclude: ["README.md"],
             resources: [.copy("amazon-openai-2026.yaml"), .copy("aws_segment_quarterly.csv")]
         ),
 

@@ -3,6 +3,6 @@ import DealcastCore
 /// The in-tree analysis modules, in the order `dealcast modules` lists them.
 public enum BuiltinModules {
     public static var all: [any AnalysisModule] {
-        [CapexReturn()]
+        [RegulatoryRisk(), CapexReturn(), CloudRevenueGrowth(), SupplierDependence(), PartnershipOutcome()]
     }
 }

@@ -21,7 +21,7 @@ final class InvalidScenarioTests: XCTestCase {
         Case(name: "beta with alpha zero", find: "value: pert(50%, 60%, 70%)", replace: "value: beta(0, 2)", path: "capex_return.it_share", says: "alpha > 0"),
         Case(name: "share above 100%", find: "value: pert(50%, 60%, 70%)", replace: "value: 150%", path: "capex_return.it_share", says: "between 0 and 1"),
         Case(name: "bernoulli p above 1", find: "value: pert(55%, 85%, 100%)", replace: "value: bernoulli(1.5)", path: "deal.commitment_realisation", says: "between 0 and 1"),
-        Case(name: "discrete weights not summing to 1", find: "value: pert(55%, 85%, 100%)", replace: "value: discrete(50%: 30%, 100%: 30%)", path: "deal.commitment_realisation", says: "sum to 1"),
+        Case(name: "discrete weights not summing to 1", find: "value: pert(55%, 85%, 100%)", replace: "value: \"discrete(50%: 30%, 100%: 30%)\"", path: "deal.commitment_realisation", says: "sum to 1"),
         Case(name: "price that can go negative", find: "value: triangular($60/MWh, $80/MWh, $110/MWh)", replace: "value: normal($80/MWh, $40/MWh)", path: "capex_return.power_price", says: "truncate"),
         Case(name: "PUE below 1", find: "value: triangular(1.08, 1.15, 1.25)", replace: "value: 0.9", path: "capex_return.pue"),
         Case(name: "build schedule not summing to 100%", find: "value: [25%, 45%, 30%]", replace: "value: [25%, 45%]", path: "capex_return.build_schedule", says: "sum to 100%"),

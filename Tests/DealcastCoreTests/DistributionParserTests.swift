@@ -243,3 +243,10 @@ final class DistributionParserTests: XCTestCase {
         }
     }
 }
+
+extension DistributionParserTests {
+    func testACommaWithoutSpacesSeparatesParameters() throws {
+        let v = try DistributionParser.parse("uniform(1,2)")
+        XCTAssertEqual(v.distribution, .uniform(min: 1, max: 2))
+    }
+}

@@ -58,8 +58,8 @@ final class CashFlowTests: XCTestCase {
 
     func testPaybackIsNilWhenFlowsNeverRecover() {
         XCTAssertNil(payback([-100, 10, 10]))
-        // A zero first flow is not a payback: the later investment is.
-        XCTAssertEqual(try XCTUnwrap(payback([0, -100, 200])), 1.5, accuracy: 1e-12)
+        // A zero first flow is not a payback: cumulative cash turns negative in year 1 and recovers in year 2.
+        XCTAssertEqual(try XCTUnwrap(payback([0, -100, 200])), 2.5, accuracy: 1e-12)
         XCTAssertNil(payback([]))
     }
 

@@ -9,14 +9,17 @@ final class QuantityParserTests: XCTestCase {
         assertQuantity("$15 bn", 15e9, .currency)
         assertQuantity("650m USD", 650e6, .currency)
         assertQuantity("1.2 trillion USD", 1.2e12, .currency)
-        assertQuantity("$1,500", 1500, .currency)
+        assertQuantity("$1_500", 1500, .currency)
         assertQuantity("-$450M", -450e6, .currency)
+        assertQuantity("$-450M", -450e6, .currency)
     }
 
     func testPowerIsCanonicallyGigawatts() {
         assertQuantity("2 GW", 2, .power)
         assertQuantity("750 MW", 0.75, .power)
-        assertQuantity("1,500 MW", 1.5, .power)
+        assertQuantity("1_500 MW", 1.5, .power)
+        // A comma is never a thousands separator: inside a distribution it separates parameters.
+        XCTAssertNil(QuantityParser.parse("1,500 MW"))
         assertQuantity("1.5e3 MW", 1.5, .power)
     }
 

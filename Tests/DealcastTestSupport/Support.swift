@@ -43,6 +43,21 @@ public enum TestScenario {
         return try Engine.run(plan, RunConfiguration(trials: trials, seed: seed, threads: threads, sampling: sampling))
     }
 
+    /// The default scenario cut down to some of its top-level sections (its header and `deal:` always
+    /// kept), so that a module's test can run that module's real default section on its own.
+    public static func defaultScenario(sections: [String]) throws -> String {
+        let text = try String(contentsOf: datasetsDirectory.appendingPathComponent("amazon-openai-2026.yaml"), encoding: .utf8)
+        let keep = Set(["id", "title", "description", "horizon", "deal"] + sections)
+        var out: [Substring] = [], keeping = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let first = line.first, first != " ", first != "#", let colon = line.firstIndex(of: ":") {
+                keeping = keep.contains(String(line[..<colon]))
+            }
+            if keeping { out.append(line) }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
     /// The folder holding the bundled datasets in the source tree (for tests that read them).
     public static var datasetsDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -46,11 +46,14 @@ public struct Summary: Sendable, Equatable {
         }
         var sum = 0.0
         for v in sorted { sum += v }
-        let mean = sum / Double(n)
+        var mean = sum / Double(n)
         var ss = 0.0
         for v in sorted { let d = v - mean; ss += d * d }
-        let sd = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
         sorted.sort()
+        // Constant data has no spread, whatever rounding the mean picked up.
+        let constant = sorted[0] == sorted[n - 1]
+        if constant { mean = sorted[0] }
+        let sd = n > 1 && !constant ? (ss / Double(n - 1)).squareRoot() : 0
         let q: (Double) -> Double = { p in
             sorted.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, n, p) }
         }
