@@ -16,7 +16,7 @@ public struct CapexReturn: AnalysisModule {
         summary: "Return on the capacity the cloud provider builds for the deal: NPV, IRR and payback of its cash flows.",
         reads: ["regulatory_risk.blocked"],
         metrics: [
-            MetricSpec("npv_usd", unit: "USD", summary: "Net present value of the capacity's free cash flows, including terminal book value"),
+            MetricSpec("npv_usd", unit: "USD", summary: "Net present value of the capacity's free cash flows, including terminal book value", headline: true),
             MetricSpec("irr", unit: "fraction", summary: "Internal rate of return of the free cash flows",
                        undefinedMeaning: "the free cash flows never change sign, or have no rate in (−99%, 1000%) that zeroes the NPV"),
             MetricSpec("payback_years", unit: "years", summary: "Years from the start of the horizon until cumulative free cash flow turns positive",

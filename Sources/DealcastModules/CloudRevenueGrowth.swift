@@ -17,7 +17,7 @@ public struct CloudRevenueGrowth: AnalysisModule {
         summary: "Cloud segment revenue with and without the deal: a calibrated stochastic baseline plus the commitment and platform-distribution uplift.",
         reads: ["capex_return.realisation"],
         metrics: [
-            MetricSpec("incremental_revenue_usd", unit: "USD", summary: "Revenue the deal adds over the horizon: commitment not won anyway, plus platform distribution"),
+            MetricSpec("incremental_revenue_usd", unit: "USD", summary: "Revenue the deal adds over the horizon: commitment not won anyway, plus platform distribution", headline: true),
             MetricSpec("growth_uplift_pp", unit: "1", summary: "Year-over-year growth with the deal minus without (0.02 = 2 pp), in the first full calendar year after the commitment starts (year in the calibration table)"),
             MetricSpec("platform_profit_pv_usd", unit: "USD", summary: "Present value at the deal's discount rate of the operating profit on the platform-distribution uplift only"),
             MetricSpec("commitment_incremental_usd", unit: "USD", summary: "Commitment revenue recognised over the horizon that the provider would not have won anyway"),

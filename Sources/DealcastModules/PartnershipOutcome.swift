@@ -33,7 +33,7 @@ public struct PartnershipOutcome: AnalysisModule {
             MetricSpec("paid_pv_usd", unit: "USD", summary: "Present value of the money paid for the stake"),
             MetricSpec("equity_value_usd", unit: "USD", summary: "Value of the stake at the end of the horizon, undiscounted"),
             MetricSpec("equity_value_pv_usd", unit: "USD", summary: "Present value of the stake's value at the end of the horizon"),
-            MetricSpec("investor_value_usd", unit: "USD", summary: "Value of the deal to the investor: equity gain + capex NPV + platform profit − regulatory cost (present value)"),
+            MetricSpec("investor_value_usd", unit: "USD", summary: "Value of the deal to the investor: equity gain + capex NPV + platform profit − regulatory cost (present value)", headline: true),
             MetricSpec("equity_moic", unit: "1", summary: "Stake value at the horizon ÷ money paid, both undiscounted",
                        undefinedMeaning: "nothing was paid for the stake"),
         ]

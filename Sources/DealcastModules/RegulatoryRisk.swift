@@ -29,7 +29,7 @@ public struct RegulatoryRisk: AnalysisModule {
             MetricSpec("months_under_review", unit: "months", summary: "Months from the first review's opening to the last review's close (0 if none opens)"),
             MetricSpec("remedy_cost_usd", unit: "USD", summary: "Present value of the costliest remedy package (0 unless remedies apply)"),
             MetricSpec("delay_cost_usd", unit: "USD", summary: "Present value of the cost of the months under review"),
-            MetricSpec("cost_usd", unit: "USD", summary: "Present value of remedy and delay costs to the investor"),
+            MetricSpec("cost_usd", unit: "USD", summary: "Present value of remedy and delay costs to the investor", headline: true),
             MetricSpec("block_probability", unit: "1", summary: "Probability of a block given this trial's drawn review and outcome probabilities"),
         ]
     )

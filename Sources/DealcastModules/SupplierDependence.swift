@@ -21,7 +21,7 @@ public struct SupplierDependence: AnalysisModule {
         version: "1.0.0",
         summary: "Concentration of the investee's compute supply by chip vendor, with and without the deal, and the compute a vendor or foundry disruption would take out.",
         metrics: [
-            MetricSpec("hhi", unit: "1", summary: "Herfindahl–Hirschman index of delivered compute by chip vendor, 0–10 000, with the deal", undefinedMeaning: empty),
+            MetricSpec("hhi", unit: "1", summary: "Herfindahl–Hirschman index of delivered compute by chip vendor, 0–10 000, with the deal", undefinedMeaning: empty, headline: true),
             MetricSpec("hhi_without_deal", unit: "1", summary: "Herfindahl–Hirschman index by chip vendor without the deal's contracts", undefinedMeaning: emptyWithout),
             MetricSpec("hhi_change", unit: "1", summary: "Change in the index that the deal causes (negative: less concentrated)", undefinedMeaning: "\(empty), with or without the deal"),
             MetricSpec("top_vendor_share", unit: "1", summary: "Share of delivered compute from the largest chip vendor, with the deal", undefinedMeaning: empty),

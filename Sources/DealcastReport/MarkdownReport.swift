@@ -81,7 +81,7 @@ public enum MarkdownReport {
             let rows = s.index.indices.map { i in [s.index[i], f(q.p5[i]), f(q.p25[i]), f(q.p50[i]), f(q.p75[i]), f(q.p95[i]), f(q.mean[i])] }
             md += table(["Period", "P5", "P25", "P50", "P75", "P95", "Mean"], rows) + "\n"
         }
-        if let headline = metrics.first(where: { $0.spec.kind == .continuous && $0.summary.sd > 0 }) {
+        for headline in metrics where headline.spec.headline && headline.spec.kind == .continuous && headline.summary.sd > 0 {
             md += sensitivitySection(results, headline)
         }
         for t in results.tables[index].tables {

@@ -37,7 +37,7 @@ public enum ResultsJSON {
             ("series", .object(results.series.filter { !$0.index.isEmpty }.map { ($0.key, series($0)) })),
             ("inputs", .object(results.plan.inputs.map { ($0.path, input($0)) })),
             ("fixed_inputs", .object(results.plan.fixedInputs.map { ($0.path, .object([("written", .string($0.written)), ("unit", .string($0.value.dimension.rawValue)), ("provenance", .string($0.provenance.kind.rawValue)), ("citation", .string($0.provenance.text))])) })),
-            ("sensitivity", .object(results.metrics.filter { $0.spec.kind == .continuous && $0.summary.sd > 0 }.compactMap { m in
+            ("sensitivity", .object(results.metrics.filter { $0.spec.headline && $0.spec.kind == .continuous && $0.summary.sd > 0 }.compactMap { m in
                 results.sensitivity(m.key).map { s in
                     (m.key, .array(s.entries.map { .object([("input", .string($0.input)), ("spearman", .number($0.spearman)), ("contribution", .number($0.contribution))]) }))
                 }
@@ -49,7 +49,7 @@ public enum ResultsJSON {
 
     static func metric(_ m: RunResults.Metric) -> JSONValue {
         let s = m.summary
-        var o: [(String, JSONValue)] = [("unit", .string(m.spec.unit)), ("kind", .string(m.spec.kind.rawValue))]
+        var o: [(String, JSONValue)] = [("unit", .string(m.spec.unit)), ("kind", .string(m.spec.kind.rawValue)), ("headline", .bool(m.spec.headline))]
         if m.spec.kind == .event { o.append(("probability", .number(s.mean))) }
         o += [
             ("mean", .number(s.mean)), ("sd", .number(s.sd)), ("stderr", .number(s.stderr)),

@@ -134,7 +134,7 @@ public enum Engine {
         let blocks = config.blocks
         let threads = max(1, min(config.threads, blocks))
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            let scratch = Scratch(inputs: plan.inputs.count, blockSize: config.blockSize)
+            let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: config.blockSize)
             defer { scratch.free() }
             for b in stride(from: worker, to: blocks, by: threads) {
                 if failures.stopBefore(b) { return }
@@ -153,24 +153,13 @@ public enum Engine {
         return RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
     }
 
-    private static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ store: ResultStore, _ scratch: Scratch) throws(DealcastError) {
+    private static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ store: ResultStore, _ scratch: SamplerScratch) throws(DealcastError) {
         let first = b * config.blockSize
         let n = min(config.blockSize, config.trials - first)
         let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
-        for (j, input) in plan.inputs.enumerated() {
-            let column = UnsafeMutableBufferPointer(rebasing: inputs[j * n ..< (j + 1) * n])
-            if case .fixed(let v) = input.value.distribution {
-                column.initialize(repeating: v)
-                continue
-            }
-            let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "input:" + input.path))
-            switch config.sampling {
-            case .random: input.value.distribution.sample(stream, into: column)
-            case .lhs: input.value.distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
-            }
-            if let kept = store.inputColumns[j] {
-                _ = UnsafeMutableBufferPointer(rebasing: kept[first ..< first + n]).update(fromContentsOf: column)
-            }
+        Sampler(inputs: plan.inputs, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
+        for (j, kept) in store.inputColumns {
+            _ = UnsafeMutableBufferPointer(rebasing: kept[first ..< first + n]).update(fromContentsOf: inputs[j * n ..< (j + 1) * n])
         }
         for (m, evaluator) in zip(plan.modules, plan.evaluators) {
             let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "module:" + m.id))
@@ -197,22 +186,6 @@ public enum Engine {
                 }
             }
         }
-    }
-}
-
-/// Per-worker buffers, allocated once per worker and reused for every block.
-private final class Scratch {
-    let inputs: UnsafeMutableBufferPointer<Double>
-    let permutation: UnsafeMutableBufferPointer<Int32>
-
-    init(inputs: Int, blockSize: Int) {
-        self.inputs = .allocate(capacity: max(1, inputs * blockSize))
-        self.permutation = .allocate(capacity: blockSize)
-    }
-
-    func free() {
-        inputs.deallocate()
-        permutation.deallocate()
     }
 }
 

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The outcome of a run: every metric's trials and their statistics, with what produced them.
 public final class RunResults: @unchecked Sendable {
     public struct Metric: Sendable {
@@ -56,15 +58,29 @@ public final class RunResults: @unchecked Sendable {
     /// Spearman rank correlations and contributions to variance of a metric against every uncertain
     /// input, strongest first.
     public func sensitivity(_ key: String) -> Sensitivity? {
+        if let cached = sensitivityCache[key] { return cached }
         guard let m = store.metricIndex[key] else { return nil }
         let columns = store.inputColumns.keys.sorted()
-        return Sensitivity.compute(metric: store.values(m), inputRanks: inputRanks) { UnsafeBufferPointer(self.store.inputColumns[columns[$0]]!) }
+        let s = Sensitivity.compute(metric: store.values(m), inputRanks: inputRanks) { UnsafeBufferPointer(self.store.inputColumns[columns[$0]]!) }
+        sensitivityCache[key] = s
+        return s
     }
 
-    /// Ranks of every uncertain input's draws, computed on first use.
-    private lazy var inputRanks: [(String, [Double])] = store.inputColumns.keys.sorted().map {
-        (plan.inputs[$0].path, Sensitivity.ranks(UnsafeBufferPointer(store.inputColumns[$0]!)))
-    }
+    private var sensitivityCache: [String: Sensitivity] = [:]
+
+    /// Ranks of every uncertain input's draws, computed on first use, inputs in parallel.
+    private lazy var inputRanks: [(String, [Double])] = {
+        let columns = store.inputColumns.keys.sorted()
+        let out = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: columns.count)
+        out.initialize(repeating: [])
+        defer { out.deinitialize(); out.deallocate() }
+        let store = self.store
+        nonisolated(unsafe) let target = out
+        DispatchQueue.concurrentPerform(iterations: columns.count) { i in
+            target[i] = Sensitivity.ranks(UnsafeBufferPointer(store.inputColumns[columns[i]]!))
+        }
+        return columns.enumerated().map { (plan.inputs[$1].path, out[$0]) }
+    }()
 
     /// Every trial's draw of an uncertain input, in trial order (nil for fixed or unknown inputs).
     public func inputValues(_ path: String) -> [Double]? {

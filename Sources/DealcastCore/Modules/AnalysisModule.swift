@@ -13,13 +13,17 @@ public struct MetricSpec: Sendable, Equatable {
     /// (e.g. "cash flows never change sign"). Undefined trials are counted and reported, and
     /// statistics are over the defined ones. If nil, a non-finite value stops the run.
     public let undefinedMeaning: String?
+    /// A headline metric: the number the module exists to answer. The report leads with headline
+    /// metrics and shows what drives them.
+    public let headline: Bool
 
-    public init(_ name: String, unit: String, kind: Kind = .continuous, summary: String, undefinedMeaning: String? = nil) {
+    public init(_ name: String, unit: String, kind: Kind = .continuous, summary: String, undefinedMeaning: String? = nil, headline: Bool = false) {
         self.name = name
         self.unit = kind == .event ? "probability" : unit
         self.kind = kind
         self.summary = summary
         self.undefinedMeaning = undefinedMeaning
+        self.headline = headline
     }
 }
 
