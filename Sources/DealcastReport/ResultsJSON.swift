@@ -4,7 +4,9 @@ import DealcastCore
 public enum ResultsJSON {
     public static let schemaVersion = 1
 
-    public static func make(_ results: RunResults, manifest: RunManifest) -> JSONValue {
+    /// - Parameter content: the summary and drivers shared with report.md; computed here when nil.
+    public static func make(_ results: RunResults, manifest: RunManifest, content: ReportContent? = nil) -> JSONValue {
+        let content = content ?? ReportContent(results, charts: false)
         let scenario = results.plan.scenario
         var run: [(String, JSONValue)] = [
             ("trials", .number(Double(manifest.trials))),
@@ -16,6 +18,9 @@ public enum ResultsJSON {
             ("shards", .number(Double(manifest.shards))),
             ("wall_seconds", .number((manifest.wallSeconds * 1000).rounded() / 1000)),
         ]
+        if let c = results.plan.correlation, c.repairRequested {
+            run.append(("correlation_repair", .number(c.repairDistance)))
+        }
         if !manifest.options.isEmpty {
             run.append(("options", .object(manifest.options.map { ($0.0, .string($0.1)) })))
         }
@@ -33,18 +38,62 @@ public enum ResultsJSON {
             ])),
             ("run", .object(run)),
             ("modules", .array(manifest.modules.map { .object([("id", .string($0.0)), ("version", .string($0.1))]) })),
+        ]
+        if !manifest.plugins.isEmpty {
+            top.append(("plugins", .array(manifest.plugins.map {
+                .object([("id", .string($0.id)), ("version", .string($0.version)), ("path", .string($0.path)),
+                         ("sha256", .string($0.sha256)), ("abi_version", .number(Double($0.abiVersion)))])
+            })))
+        }
+        top += [
             ("metrics", .object(results.metrics.map { ($0.key, metric($0)) })),
             ("series", .object(results.series.filter { !$0.index.isEmpty }.map { ($0.key, series($0)) })),
             ("inputs", .object(results.plan.inputs.map { ($0.path, input($0)) })),
             ("fixed_inputs", .object(results.plan.fixedInputs.map { ($0.path, .object([("written", .string($0.written)), ("unit", .string($0.value.dimension.rawValue)), ("provenance", .string($0.provenance.kind.rawValue)), ("citation", .string($0.provenance.text))])) })),
-            ("sensitivity", .object(results.metrics.filter { $0.spec.headline && $0.spec.kind == .continuous && $0.summary.sd > 0 }.compactMap { m in
+            ("sensitivity", .object(results.metrics.filter(ReportContent.hasDrivers).compactMap { m in
                 results.sensitivity(m.key).map { s in
-                    (m.key, .array(s.entries.map { .object([("input", .string($0.input)), ("spearman", .number($0.spearman)), ("contribution", .number($0.contribution))]) }))
+                    let drivers = content.drivers[m.key] ?? []
+                    return (m.key, .array(s.entries.map { e in
+                        var o: [(String, JSONValue)] = [("input", .string(e.input)), ("spearman", .number(e.spearman)), ("contribution", .number(e.contribution))]
+                        if let d = drivers.first(where: { $0.input == e.input }) {
+                            o += [("mean_if_low", .number(d.meanIfLow)), ("mean_if_high", .number(d.meanIfHigh))]
+                        }
+                        return .object(o)
+                    }))
                 }
             })),
             ("tables", .object(results.tables.filter { !$0.tables.isEmpty }.map { ($0.module, .array($0.tables.map(table))) })),
+            ("executive_summary", content.summary.json),
         ]
+        if let details = samplingDetails(results) { top.append(("sampling_details", details)) }
         return .object(top)
+    }
+
+    /// The Sobol design and block standard errors, and the rank correlations written, imposed and
+    /// achieved (docs/results-schema.md); nil unless the run used `sobol` or the scenario has correlations.
+    static func samplingDetails(_ results: RunResults) -> JSONValue? {
+        let design = results.samplingDesign
+        var o: [(String, JSONValue)] = []
+        if design.method == .sobol {
+            o.append(("sobol", .object([
+                ("inputs", .array(design.sobolInputs.map { .string($0) })),
+                ("lhs_fallback", .array(design.latinHypercubeFallback.map { .string($0) })),
+                ("block_standard_errors", .object(results.metrics.compactMap { m in results.blockStandardError(m.key).map { (m.key, .number($0)) } })),
+            ])))
+        }
+        if let c = results.plan.correlation {
+            o.append(("correlations", .object([
+                ("method", .string(results.config.correlation.rawValue)),
+                ("repair_requested", .bool(c.repairRequested)),
+                ("written_smallest_eigenvalue", .number(c.smallestEigenvalue)),
+                ("frobenius_distance", .number(c.repairDistance)),
+                ("pairs", .array(results.achievedRankCorrelations().map { pair, achieved in
+                    .object([("between", .array([.string(pair.first), .string(pair.second)])), ("written", pair.written.map(JSONValue.number) ?? .null),
+                             ("imposed", .number(pair.used)), ("achieved", .number(achieved))])
+                })),
+            ])))
+        }
+        return o.isEmpty ? nil : .object(o)
     }
 
     static func metric(_ m: RunResults.Metric) -> JSONValue {
