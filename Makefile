@@ -2,8 +2,11 @@
 SWIFT ?= swift
 # Arguments passed to `dealcast run` by `make run`, e.g. make run ARGS="--trials 1000000 --seed 7".
 ARGS ?=
+# `make fuzz`: how long to fuzz (seconds), and the folder for the fuzzer's build, growing corpus and crashes.
+FUZZ_SECONDS ?= 120
+FUZZ_DIR ?= .build-fuzz
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench fuzz clean
 
 all: build
 
@@ -23,6 +26,18 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## Fuzz the scenario loader and binder with libFuzzer for FUZZ_SECONDS seconds, starting from the
+## invalid-scenario corpus and the bundled datasets. A crash, hang or runaway allocation is saved as
+## $(FUZZ_DIR)/artifacts/crash-* (or timeout-*, oom-*); docs/security.md says how to turn it into a test.
+fuzz: deps
+	DEALCAST_FUZZ=1 $(SWIFT) build --product DealcastFuzz --scratch-path $(FUZZ_DIR) \
+		-Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	SWIFT_BACKTRACE=enable=no DEALCAST_FUZZ_BASE=datasets $(FUZZ_DIR)/debug/DealcastFuzz \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-dict=Sources/DealcastFuzz/scenario.dict -artifact_prefix=$(FUZZ_DIR)/artifacts/ \
+		$(FUZZ_DIR)/corpus Tests/DealcastCLITests/Corpus/invalid datasets
 
 clean:
 	rm -rf .build reports

@@ -12,6 +12,10 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_qrng.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sf_psi.h>
 
 /* GSL's generator types are mutable C globals, which Swift 6 refuses to read from concurrent code.
    These accessors hand out the (never modified) type descriptors instead. */
@@ -22,5 +26,7 @@ static inline const gsl_rng_type *cgsl_rng_ranlxd2(void) { return gsl_rng_ranlxd
 static inline const gsl_rng_type *cgsl_rng_ranlxs0(void) { return gsl_rng_ranlxs0; }
 static inline const gsl_rng_type *cgsl_rng_mrg(void) { return gsl_rng_mrg; }
 static inline const gsl_root_fsolver_type *cgsl_root_fsolver_brent(void) { return gsl_root_fsolver_brent; }
+static inline const gsl_qrng_type *cgsl_qrng_sobol(void) { return gsl_qrng_sobol; }
+static inline const gsl_multimin_fminimizer_type *cgsl_multimin_fminimizer_nmsimplex2(void) { return gsl_multimin_fminimizer_nmsimplex2; }
 
 #endif

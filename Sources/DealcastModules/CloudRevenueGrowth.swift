@@ -100,7 +100,7 @@ public struct CloudRevenueGrowth: AnalysisModule {
             }
         }
         return Evaluator(
-            mode: mode, model: model, backtest: backtest, handles: handles,
+            mode: mode, model: model, backtest: backtest, handles: handles, history: history, historyFile: file,
             deal: Evaluator.DealShape(horizon: horizon, origin: history.last, term: term, ramp: ramp, commitStart: commitStart,
                                       launch: launch, platformRamp: platformRamp, upliftYear: upliftYear))
     }
@@ -169,6 +169,9 @@ extension CloudRevenueGrowth {
         let model: GrowthCalibration
         let backtest: Backtest?
         let handles: Handles
+        /// The segment's reported revenue, published as the revenue series' actuals.
+        let history: RevenueHistory
+        let historyFile: String
         let deal: DealShape
 
         func evaluate(_ block: BlockContext) throws {
@@ -226,6 +229,13 @@ extension CloudRevenueGrowth {
                 backtest.model.simulate(backtest.model.draw(mode, stream), stream, into: &backtestLevels)
                 for p in 0 ..< backtestOut.count { backtestOut[p][i] = backtestLevels[4 + p] }
             }
+        }
+
+        /// Every revenue series continues the segment's reported quarters.
+        func actuals(of series: String) -> SeriesActuals? {
+            guard ["revenue_with_deal_usd", "revenue_without_deal_usd", "backtest_revenue_usd"].contains(series) else { return nil }
+            return SeriesActuals(index: history.sales.indices.map { history.first.advanced(by: $0).description },
+                                 values: history.sales, source: historyFile)
         }
 
         func periods(of series: String) -> [String]? {

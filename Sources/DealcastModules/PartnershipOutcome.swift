@@ -23,7 +23,7 @@ public struct PartnershipOutcome: AnalysisModule {
         summary: "What the deal is worth to the investor: the equity stake from both tranches, the money paid, and the bridge to investor value.",
         reads: ["regulatory_risk.blocked", "regulatory_risk.cost_usd", "capex_return.npv_usd", "cloud_revenue_growth.platform_profit_pv_usd"],
         metrics: [
-            MetricSpec("tranche2_funded", unit: "1", kind: .event, summary: "The contingent tranche is funded before its deadline"),
+            MetricSpec("tranche2_funded", unit: "1", kind: .event, summary: "The contingent tranche is funded before its deadline", headline: true),
             MetricSpec("trigger_by_deadline", unit: "1", kind: .event, summary: "An IPO or the funding milestone happens by the deadline, before any distress (blocked or not)"),
             MetricSpec("distress", unit: "1", kind: .event, summary: "The investee falls into distress within the horizon"),
             MetricSpec("tranche2_funding_years", unit: "years", summary: "Years from the announcement until the contingent tranche is funded",
@@ -33,7 +33,9 @@ public struct PartnershipOutcome: AnalysisModule {
             MetricSpec("paid_pv_usd", unit: "USD", summary: "Present value of the money paid for the stake"),
             MetricSpec("equity_value_usd", unit: "USD", summary: "Value of the stake at the end of the horizon, undiscounted"),
             MetricSpec("equity_value_pv_usd", unit: "USD", summary: "Present value of the stake's value at the end of the horizon"),
-            MetricSpec("investor_value_usd", unit: "USD", summary: "Value of the deal to the investor: equity gain + capex NPV + platform profit − regulatory cost (present value)", headline: true),
+            MetricSpec("investor_value_usd", unit: "USD", summary: "Value of the deal to the investor: equity gain + capex NPV + platform profit − regulatory cost (present value)", headline: true,
+                       bridge: [.plus("partnership_outcome.equity_value_pv_usd"), .minus("partnership_outcome.paid_pv_usd"), .plus("capex_return.npv_usd"),
+                                .plus("cloud_revenue_growth.platform_profit_pv_usd"), .minus("regulatory_risk.cost_usd")]),
             MetricSpec("equity_moic", unit: "1", summary: "Stake value at the horizon ÷ money paid, both undiscounted",
                        undefinedMeaning: "nothing was paid for the stake"),
         ]
@@ -52,6 +54,7 @@ public struct PartnershipOutcome: AnalysisModule {
         let deadline = b.date("deal.tranches[1].deadline").yearFraction - t0
         if first >= end { b.issue("deal.tranches[0].date", "the upfront tranche must be paid before the horizon ends (\(horizon.upperBound))") }
         if deadline < first { b.issue("deal.tranches[1].deadline", "the contingent tranche's deadline falls before the upfront tranche is paid") }
+        if first < announced { b.issue("deal.tranches[0].date", "the upfront tranche is paid before the deal is announced (deal.announced)") }
         let pricing = Pricing(rawValue: b.choice("partnership_outcome.tranche2_pricing", ["market", "round"])) ?? .market
         return Evaluator(
             announced: announced, first: first, deadline: deadline, end: end, pricing: pricing,

@@ -21,7 +21,7 @@ public struct RegulatoryRisk: AnalysisModule {
         summary: "Competition reviews of the deal by jurisdiction: whether they open, how long they take, whether they clear, impose remedies or block, and what that costs the investor.",
         metrics: [
             MetricSpec("any_review", unit: "1", kind: .event, summary: "At least one jurisdiction opens a review"),
-            MetricSpec("blocked", unit: "1", kind: .event, summary: "A review blocks or unwinds the deal"),
+            MetricSpec("blocked", unit: "1", kind: .event, summary: "A review blocks or unwinds the deal", headline: true),
             MetricSpec("remedies", unit: "1", kind: .event, summary: "Not blocked, and at least one review imposes remedies"),
             MetricSpec("cleared", unit: "1", kind: .event, summary: "No review opens, or every review clears the deal unconditionally"),
             MetricSpec("reviews_opened", unit: "1", summary: "Number of jurisdictions that open a review"),

@@ -16,13 +16,17 @@ struct Dealcast: ParsableCommand {
             or unreadable, 69 plugin unusable, 70 internal error, 73 output cannot be written.
             """,
         version: version,
-        subcommands: [Run.self, Validate.self, Modules.self],
+        subcommands: [Run.self, Merge.self, Validate.self, Modules.self, Compare.self, Fit.self],
         defaultSubcommand: nil
     )
 
-    /// The module registry of this host, built once here and passed down.
-    static func registry() throws(DealcastError) -> ModuleRegistry {
-        try ModuleRegistry(BuiltinModules.all)
+    /// The module registry of this host, built once here and passed down: the built-in modules, then
+    /// the plugins' modules.
+    /// - Throws: `DealcastError` (exit 69) when a plugin's module id is already taken.
+    static func registry(plugins: [PluginModule] = []) throws(DealcastError) -> ModuleRegistry {
+        var registry = try ModuleRegistry(BuiltinModules.all)
+        try PluginLoader.register(plugins, in: &registry)
+        return registry
     }
 }
 
@@ -58,10 +62,12 @@ struct Validate: ParsableCommand {
     @Option(help: "Comma-separated module ids to check (default: the scenario's list, or all).")
     var modules: String?
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try exiting {
             let s = try scenario.load()
-            let plan = try RunPlan(scenario: s, registry: try Dealcast.registry(), selection: modules.map(splitList))
+            let plan = try RunPlan(scenario: s, registry: try Dealcast.registry(plugins: try plugins.load()), selection: modules.map(splitList))
             let uncertain = plan.inputs.filter { !$0.value.distribution.isFixed }.count
             print("\(s.displayPath): valid — \(plan.modules.count) modules (\(plan.modules.map(\.id).joined(separator: ", "))), \(plan.inputs.count) inputs of which \(uncertain) uncertain")
             let unsourced = plan.inputs.filter { $0.provenance.kind == .unstated }

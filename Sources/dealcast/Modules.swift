@@ -9,14 +9,19 @@ struct Modules: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try exiting {
-            let registry = try Dealcast.registry()
+            let loaded = try plugins.load()
+            let registry = try Dealcast.registry(plugins: loaded)
             let descriptors = registry.modules.map(\.descriptor)
+            let pluginPath = Dictionary(loaded.map { ($0.descriptor.id, $0.path) }, uniquingKeysWith: { a, _ in a })
             if json {
                 let value = JSONValue.array(descriptors.map { d in
                     .object([
                         ("id", .string(d.id)), ("version", .string(d.version)), ("summary", .string(d.summary)),
+                        ("source", .string(pluginPath[d.id] ?? "built-in")),
                         ("reads", .array(d.reads.map { .string($0) })),
                         ("metrics", .array(d.metrics.map { m in
                             .object([("key", .string(d.key(m.name))), ("unit", .string(m.unit)), ("kind", .string(m.kind.rawValue)), ("summary", .string(m.summary))])
@@ -30,10 +35,10 @@ struct Modules: ParsableCommand {
                 return
             }
             let rows = descriptors.map { d in
-                [d.id, d.version, d.reads.isEmpty ? "—" : d.reads.joined(separator: ", "),
+                [d.id, d.version, pluginPath[d.id] ?? "built-in", d.reads.isEmpty ? "—" : d.reads.joined(separator: ", "),
                  (d.metrics.map { "\($0.name) [\($0.unit)]" } + d.series.map { "\($0.name) [\($0.unit)/\($0.frequency.rawValue)]" }).joined(separator: ", ")]
             }
-            print(TextTable.render(["MODULE", "VERSION", "READS", "PUBLISHES"], rows))
+            print(TextTable.render(["MODULE", "VERSION", "SOURCE", "READS", "PUBLISHES"], rows))
         }
     }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
 import DealcastCore
+import DealcastDatasets
 import DealcastReport
 import Foundation
 
 extension GeneratorKind: ExpressibleByArgument {}
 extension SamplingMethod: ExpressibleByArgument {}
+extension CorrelationMethod: ExpressibleByArgument {}
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,8 +28,14 @@ struct Run: ParsableCommand {
     @Option(help: "GSL generator: \(GeneratorKind.allCases.map(\.rawValue).joined(separator: ", ")). See docs/engine.md.")
     var rng: GeneratorKind = .taus2
 
-    @Option(help: "How inputs are drawn: \(SamplingMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "How inputs are drawn: \(SamplingMethod.allCases.map(\.rawValue).joined(separator: ", ")). See docs/sampling.md.")
     var sampling: SamplingMethod = .lhs
+
+    @Option(help: "How the scenario's rank correlations are imposed: iman-conover (rearranges the draws, keeping each input's values) or copula (Gaussian copula). See docs/sampling.md.")
+    var correlation: CorrelationMethod = .imanConover
+
+    @Flag(help: "When the scenario's rank correlations are not positive semi-definite, use the nearest valid matrix (and report how far it moved) instead of stopping.")
+    var repairCorrelations = false
 
     @Option(help: "Comma-separated module ids to run (their dependencies are added). Default: the scenario's list, or all.")
     var modules: String?
@@ -41,6 +49,20 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not print progress.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Run only shard I of N (I from 0 to N-1): a contiguous range of the run's blocks. Needs --partial; merge the partials with 'dealcast merge'. See docs/scaling.md.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Where a shard run writes its partial result, instead of a report.", valueName: "file"))
+    var partial: String?
+
+    @OptionGroup var plugins: PluginOptions
+
+    @Option(help: ArgumentHelp("Outputs to write, comma-separated: md (report.md and charts/*.svg), json (results.json), html (report.html, self-contained). Default: md,json.", valueName: "list"))
+    var format: String = "md,json"
+
+    @Option(help: ArgumentHelp("Also write every trial's uncertain inputs and metrics to this CSV file, streamed (docs/report.md).", valueName: "file.csv"))
+    var samples: String?
+
     /// Most trials accepted: the store keeps every trial of every metric and series in memory.
     static let maxTrials = 50_000_000
 
@@ -49,25 +71,114 @@ struct Run: ParsableCommand {
         guard trials <= Self.maxTrials else { throw ValidationError("--trials is limited to \(Self.maxTrials), got \(trials)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let c = historyCutoff, Quarter(c) == nil { throw ValidationError("--history-cutoff expects a quarter such as 2021Q4, got '\(c)'") }
+        do { _ = try OutputFormat.parse(format) } catch { throw ValidationError(error.message) }
+        if samples != nil && shard != nil { throw ValidationError("--samples does not apply to a shard run, which writes only its partial result") }
+        switch (shard, partial) {
+        case (nil, nil): break
+        case (.some, nil): throw ValidationError("--shard needs --partial FILE: a shard run writes a partial result, which 'dealcast merge' turns into the report")
+        case (nil, .some): throw ValidationError("--partial needs --shard I/N (--shard 0/1 runs every block as one shard)")
+        case (.some(let text), .some):
+            guard out == nil else { throw ValidationError("--out does not apply to a shard run, which writes only its partial result; give --out to 'dealcast merge'") }
+            let blockSize = RunConfiguration.defaultBlockSize
+            do { try ShardSpec(parsing: text).check(blocks: (trials + blockSize - 1) / blockSize, trials: trials, blockSize: blockSize) } catch {
+                throw ValidationError(error.message)
+            }
+        }
     }
 
     func run() throws {
+        let interrupt = InterruptHandler()
+        interrupt.install()
         try exiting {
             let s = try scenario.load()
             var options: [String: String] = [:]
             if let c = historyCutoff { options["history-cutoff"] = Quarter(c)!.description }
-            let plan = try RunPlan(scenario: s, registry: try Dealcast.registry(), selection: modules.map(splitList), options: options)
-            let config = RunConfiguration(trials: trials, seed: seed, threads: threads, generator: rng, sampling: sampling)
+            let loaded = try plugins.load()
+            let plan = try RunPlan(scenario: s, registry: try Dealcast.registry(plugins: loaded), selection: modules.map(splitList), options: options,
+                                   repairCorrelations: repairCorrelations)
+            let config = RunConfiguration(trials: trials, seed: seed, threads: threads, generator: rng, sampling: sampling, correlation: correlation)
+            for note in samplingNotes(plan) { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let progress = quiet ? nil : ProgressLine.makeIfTerminal()
-            let results = try Engine.run(plan, config, progress: progress?.update)
+            if let shard, let partial {
+                return try runShard(try ShardSpec(parsing: shard), to: partial, plan: plan, config: config, options: options, plugins: loaded,
+                                    progress: progress, interrupt: interrupt)
+            }
+            try MemoryEstimate(plan: plan, trials: trials, threads: threads).check()
+            let results: RunResults
+            do throws(DealcastError) { results = try Engine.run(plan, config, progress: progress?.update, cancellation: interrupt.flag) } catch {
+                throw error.code == .interrupted ? InterruptHandler.error : error
+            }
             progress?.finish()
-            let manifest = RunManifest(results: results, version: Dealcast.version, gitCommit: BuildInfo.gitCommit, options: options)
+            var manifest = RunManifest(results: results, version: Dealcast.version, gitCommit: BuildInfo.gitCommit, options: options)
+            manifest.plugins = loaded.map {
+                .init(id: $0.descriptor.id, version: $0.descriptor.version, path: $0.path, sha256: $0.sha256, abiVersion: $0.abiVersion)
+            }
             let outPath = out ?? "reports/\(s.id)"
+            interrupt.willWrite(to: [URL(fileURLWithPath: outPath)] + (samples.map { [URL(fileURLWithPath: $0).deletingLastPathComponent()] } ?? []))
             var writer = try OutputWriter(directory: URL(fileURLWithPath: outPath), displayPath: outPath)
-            try writer.stage("report.md", MarkdownReport.make(results, manifest: manifest))
-            try writer.stage("results.json", ResultsJSON.make(results, manifest: manifest).rendered())
-            try writer.commit()
-            print("Report written to \(outPath)/report.md (and results.json): \(trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
+            let written = try ReportFiles.stage(results, manifest: manifest, formats: try OutputFormat.parse(format), into: &writer)
+            if let samples {
+                try writer.stage(file: URL(fileURLWithPath: samples), displayPath: samples) { out throws(DealcastError) in
+                    try SamplesCSV.write(results, to: &out)
+                }
+            }
+            do { try interrupt.commit { () throws(DealcastError) in try writer.commit() } } catch {
+                writer.discard()
+                throw error
+            }
+            let charts = written.filter { $0.hasPrefix("charts/") }.count
+            var files = written.filter { !$0.hasPrefix("charts/") }.map { "\(outPath)/\($0)" }
+            if charts > 0 { files.append("\(charts) charts in \(outPath)/charts/") }
+            if let samples { files.append(samples) }
+            print("Wrote \(files.joined(separator: ", ")): \(trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
+        }
+    }
+}
+
+extension Run {
+    /// What the command line should know before the run: a Sobol fallback, a repaired correlation matrix.
+    func samplingNotes(_ plan: RunPlan) -> [String] {
+        var notes: [String] = []
+        let design = SamplingDesign(inputs: plan.inputs, method: sampling)
+        if !design.latinHypercubeFallback.isEmpty {
+            notes.append("--sampling sobol draws the first \(design.sobolInputs.count) uncertain inputs from the Sobol sequence (GSL's limit is \(SamplingDesign.sobolDimensionLimit)); the other \(design.latinHypercubeFallback.count) use Latin hypercube sampling (listed in the report)")
+        }
+        if let c = plan.correlation, c.repaired {
+            let why = c.writtenIsInvalid
+                ? "the scenario's rank correlations are not positive semi-definite (smallest eigenvalue \(UnitFormat.fixed(c.smallestEigenvalue, 4))); --repair-correlations uses the nearest valid matrix"
+                : "the scenario's rank correlations are valid but on the edge of validity; the nearest matrix that normal scores can carry is used"
+            notes.append("\(why), \(UnitFormat.fixed(c.repairDistance, 4)) away (Frobenius distance; every pair is in the report)")
+        }
+        return notes
+    }
+
+    /// Runs one shard of the run and writes its partial result; no report (docs/scaling.md).
+    func runShard(_ spec: ShardSpec, to path: String, plan: RunPlan, config: RunConfiguration, options: [String: String],
+                  plugins loaded: [PluginModule], progress: ProgressLine?, interrupt: InterruptHandler) throws(DealcastError) {
+        try spec.checkMemory(plan, config)
+        let result: ShardResult
+        do throws(DealcastError) { result = try Engine.runShard(plan, config, shard: spec, progress: progress?.update, cancellation: interrupt.flag) } catch {
+            throw error.code == .interrupted ? InterruptHandler.error : error
+        }
+        progress?.finish()
+        let origin = ShardResult.Origin(dealcastVersion: Dealcast.version, scenarioBytes: try scenario.bytes(),
+                                        moduleSelection: modules.map(splitList), options: options, plugins: loaded)
+        let url = URL(fileURLWithPath: path)
+        interrupt.willWrite(to: [url.deletingLastPathComponent()])
+        // Not under `interrupt.commit`: a SIGINT while the partial is written must remove it, not wait for it.
+        if interrupt.flag.isCancelled { throw InterruptHandler.error }
+        try result.write(to: url, displayPath: path, origin: origin)
+        let b = result.blocks, t = result.trials
+        print("Shard \(spec) (blocks \(b.lowerBound)–\(b.upperBound - 1) of \(config.blocks), trials \(t.lowerBound + 1)–\(t.upperBound) of \(config.trials)) written to \(path) in \(UnitFormat.fixed(result.wallSeconds, 2)) s; merge the shards with 'dealcast merge'")
+    }
+}
+
+extension ScenarioArgument {
+    /// The scenario file's bytes, read again to be stored in a shard's partial result.
+    func bytes() throws(DealcastError) -> Data {
+        let url = scenario.map { URL(fileURLWithPath: $0) } ?? BundledDatasets.defaultScenario
+        do { return try Data(contentsOf: url) } catch {
+            throw DealcastError(.inputMissing, "\(scenario ?? "the embedded default scenario"): cannot read the file again to store it in the partial result")
         }
     }
 }
@@ -100,11 +211,26 @@ final class ProgressLine: @unchecked Sendable {
 
 /// Facts about the build, read from the source checkout when there is one.
 enum BuildInfo {
-    /// The commit of the checkout dealcast was built from, read from .git without running git.
+    /// The commit of the checkout dealcast was built from, read from .git without running git: the
+    /// nearest folder above this source file that holds a `.git` folder (or a `.git` file pointing to
+    /// one, as in a worktree).
     static let gitCommit: String? = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { dir.deleteLastPathComponent() }
-        let git = dir.appendingPathComponent(".git")
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        var found: URL?
+        while dir.path != "/" && found == nil {
+            let candidate = dir.appendingPathComponent(".git")
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isFolder) {
+                if isFolder.boolValue {
+                    found = candidate
+                } else if let text = try? String(contentsOf: candidate, encoding: .utf8), text.hasPrefix("gitdir: ") {
+                    let target = text.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    found = target.hasPrefix("/") ? URL(fileURLWithPath: target) : dir.appendingPathComponent(target)
+                }
+            }
+            dir.deleteLastPathComponent()
+        }
+        guard let git = found else { return nil }
         guard let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
         guard head.hasPrefix("ref: ") else { return String(head.prefix(12)) }
         let ref = String(head.dropFirst(5))

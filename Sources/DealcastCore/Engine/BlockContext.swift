@@ -63,7 +63,8 @@ public final class BlockContext {
 /// Every trial's value of every metric and series of a run, in columns.
 ///
 /// Each block writes only its own rows, so blocks can run on any thread in any order and the store
-/// ends up the same.
+/// ends up the same. A shard's store holds only its own trials, [firstTrial, firstTrial + trials);
+/// slices are addressed by the trial's index in the whole run either way.
 final class ResultStore: @unchecked Sendable {
     struct SeriesColumn {
         let key: String
@@ -71,7 +72,10 @@ final class ResultStore: @unchecked Sendable {
         let storage: UnsafeMutableBufferPointer<Double>  // period-major: period p at p * trials
     }
 
+    /// Trials held.
     let trials: Int
+    /// Index in the run of the first trial held (0 unless the store holds one shard's trials).
+    let firstTrial: Int
     let metricKeys: [String]
     let metricIndex: [String: Int]
     let metrics: [UnsafeMutableBufferPointer<Double>]
@@ -80,7 +84,8 @@ final class ResultStore: @unchecked Sendable {
     /// Every trial's draw of each uncertain input (by input index), kept for sensitivity analysis.
     let inputColumns: [Int: UnsafeMutableBufferPointer<Double>]
 
-    init(trials: Int, metricKeys: [String], series: [(String, Int)], uncertainInputs: [Int] = []) {
+    init(trials: Int, firstTrial: Int = 0, metricKeys: [String], series: [(String, Int)], uncertainInputs: [Int] = []) {
+        self.firstTrial = firstTrial
         var ic: [Int: UnsafeMutableBufferPointer<Double>] = [:]
         for j in uncertainInputs { ic[j] = .allocate(capacity: trials) }
         inputColumns = ic
@@ -110,13 +115,34 @@ final class ResultStore: @unchecked Sendable {
         inputColumns.values.forEach { $0.deallocate() }
     }
 
-    func metricSlice(_ m: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
-        UnsafeMutableBufferPointer(rebasing: metrics[m][from ..< from + count])
+    /// The columns a run of `plan` keeps, for its trials [firstTrial, firstTrial + trials): every
+    /// metric and series of the plan's modules, and the draws of every uncertain input.
+    convenience init(plan: RunPlan, firstTrial: Int = 0, trials: Int) {
+        var metricKeys: [String] = [], seriesKeys: [(String, Int)] = []
+        for (i, m) in plan.modules.enumerated() {
+            metricKeys += m.metrics.map { m.key($0.name) }
+            seriesKeys += m.series.map { (m.key($0.name), plan.index(module: i, series: $0).count) }
+        }
+        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
+        self.init(trials: trials, firstTrial: firstTrial, metricKeys: metricKeys, series: seriesKeys, uncertainInputs: uncertain)
     }
 
+    /// Metric `m`'s values of run trials [from, from + count).
+    func metricSlice(_ m: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+        let base = from - firstTrial
+        return UnsafeMutableBufferPointer(rebasing: metrics[m][base ..< base + count])
+    }
+
+    /// Series `s`'s values in `period` of run trials [from, from + count).
     func seriesSlice(_ s: Int, period: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
-        let base = period * trials + from
+        let base = period * trials + from - firstTrial
         return UnsafeMutableBufferPointer(rebasing: series[s].storage[base ..< base + count])
+    }
+
+    /// Input `j`'s kept draws of run trials [from, from + count).
+    func inputSlice(_ j: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+        let base = from - firstTrial
+        return UnsafeMutableBufferPointer(rebasing: inputColumns[j]![base ..< base + count])
     }
 
     /// All trials of a metric, read-only.
@@ -124,6 +150,6 @@ final class ResultStore: @unchecked Sendable {
 
     /// All trials of one period of a series, read-only.
     func values(series s: Int, period: Int) -> UnsafeBufferPointer<Double> {
-        UnsafeBufferPointer(seriesSlice(s, period: period, from: 0, count: trials))
+        UnsafeBufferPointer(seriesSlice(s, period: period, from: firstTrial, count: trials))
     }
 }

@@ -7,6 +7,9 @@ public enum SamplingMethod: String, Sendable, CaseIterable {
     case random
     /// Latin hypercube: within each block, every input gets one draw in each of `count` equal-probability strata.
     case lhs
+    /// Randomised quasi-Monte Carlo: GSL's Sobol sequence (`gsl_qrng_sobol`), digitally shifted per
+    /// block; inputs past its 40 dimensions use `lhs`. See docs/sampling.md.
+    case sobol
 }
 
 /// The settings of one run. Together with the scenario's bytes they determine every number.
@@ -17,18 +20,22 @@ public struct RunConfiguration: Sendable {
     public var threads: Int
     public var generator: GeneratorKind
     public var sampling: SamplingMethod
+    /// How the scenario's rank correlations are imposed (when it has any).
+    public var correlation: CorrelationMethod
     /// Trials per block. Part of the definition of the random streams: changing it changes the numbers.
     public var blockSize: Int
 
     public static let defaultBlockSize = 4096
 
     public init(trials: Int = 100_000, seed: UInt64 = 42, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                generator: GeneratorKind = .taus2, sampling: SamplingMethod = .lhs, blockSize: Int = defaultBlockSize) {
+                generator: GeneratorKind = .taus2, sampling: SamplingMethod = .lhs, blockSize: Int = defaultBlockSize,
+                correlation: CorrelationMethod = .imanConover) {
         self.trials = trials
         self.seed = seed
         self.threads = threads
         self.generator = generator
         self.sampling = sampling
+        self.correlation = correlation
         self.blockSize = blockSize
     }
 
@@ -42,11 +49,16 @@ public struct RunPlan: @unchecked Sendable {
     public let inputs: [BoundInput]
     /// Fixed structural values the modules read (terms, schedules, counts), with their provenance.
     public let fixedInputs: [BoundInput]
+    /// The scenario's rank correlations over its inputs, checked (nil when it declares none).
+    public let correlation: CorrelationPlan?
     let evaluators: [any ModuleEvaluator]
 
     /// Binds `scenario` to the modules it selects (or `selection`, if given).
+    /// - Parameter repairCorrelations: replace a correlation matrix that is not positive semi-definite
+    ///   by the nearest valid one (`--repair-correlations`) instead of reporting it.
     /// - Throws: `DealcastError` listing every problem found in the scenario (exit 65), or a registry error.
-    public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil, options: [String: String] = [:]) throws(DealcastError) {
+    public init(scenario: Scenario, registry: ModuleRegistry, selection: [String]? = nil, options: [String: String] = [:],
+                repairCorrelations: Bool = false) throws(DealcastError) {
         let ordered: [any AnalysisModule]
         if selection == nil, let listed = scenario.modules {
             // The scenario's own module list: an unknown id is a scenario problem, located in the file.
@@ -74,11 +86,15 @@ public struct RunPlan: @unchecked Sendable {
             let hint = Suggest.closest(to: key, in: allIDs + Scenario.metadataKeys + ["deal"]).map { "; did you mean '\($0)'?" } ?? ""
             binder.issue(key, "unknown top-level key '\(key)'\(hint)")
         }
+        let flagged = Set(binder.issues.map(\.path))
+        let correlation = CorrelationPlan.bind(scenario, inputs: binder.inputs, fixedInputs: binder.fixedInputs, repair: repairCorrelations,
+                                               flagged: flagged) { binder.issue($0, $1) }
         if !binder.issues.isEmpty { throw DealcastError.invalid(binder.issues) }
         self.scenario = scenario
         self.modules = ordered.map(\.descriptor)
         self.inputs = binder.inputs
         self.fixedInputs = binder.fixedInputs
+        self.correlation = correlation
         self.evaluators = evaluators
     }
 
@@ -117,27 +133,33 @@ public enum Engine {
     ///
     /// Block b's inputs are drawn from generators seeded by (seed, b, input path) and each module's
     /// stream by (seed, b, module id), so the results are the same for any `threads`.
+    /// - Parameter cancellation: when raised (e.g. on SIGINT), no further block starts and the run throws.
     /// - Throws: `DealcastError` (`.internalError`) when a module throws or produces a non-finite value,
     ///   naming the module, the metric and the trial; the first such failure in block order is reported.
-    public static func run(_ plan: RunPlan, _ config: RunConfiguration, progress: Progress? = nil) throws(DealcastError) -> RunResults {
+    ///   `.interrupted` (exit 130) when `cancellation` was raised during the run.
+    public static func run(_ plan: RunPlan, _ config: RunConfiguration, progress: Progress? = nil,
+                           cancellation: CancellationFlag? = nil) throws(DealcastError) -> RunResults {
+        let (store, elapsed) = try simulate(plan, config, blocks: 0 ..< config.blocks, progress: progress, cancellation: cancellation)
+        return RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
+    }
+
+    /// Draws and evaluates `blocks` of the run (all of them, or one shard's), in parallel.
+    /// - Returns: a store holding those blocks' trials, and the seconds it took.
+    static func simulate(_ plan: RunPlan, _ config: RunConfiguration, blocks: Range<Int>, progress: Progress?,
+                         cancellation: CancellationFlag? = nil) throws(DealcastError) -> (ResultStore, Double) {
         guard config.trials > 0 else { throw DealcastError(.usage, "--trials must be at least 1") }
         let started = DispatchTime.now()
-        var metricKeys: [String] = [], seriesKeys: [(String, Int)] = []
-        for (i, m) in plan.modules.enumerated() {
-            metricKeys += m.metrics.map { m.key($0.name) }
-            seriesKeys += m.series.map { (m.key($0.name), plan.index(module: i, series: $0).count) }
-        }
-        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
-        let store = ResultStore(trials: config.trials, metricKeys: metricKeys, series: seriesKeys, uncertainInputs: uncertain)
+        let firstTrial = blocks.lowerBound * config.blockSize
+        let store = ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial)
         let failures = FailureLog()
         let done = Counter()
-        let blocks = config.blocks
-        let threads = max(1, min(config.threads, blocks))
+        let count = blocks.count
+        let threads = max(1, min(config.threads, count))
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: config.blockSize)
             defer { scratch.free() }
-            for b in stride(from: worker, to: blocks, by: threads) {
-                if failures.stopBefore(b) { return }
+            for b in stride(from: blocks.lowerBound + worker, to: blocks.upperBound, by: threads) {
+                if failures.stopBefore(b) || cancellation?.isCancelled == true { return }
                 do throws(DealcastError) {
                     try runBlock(b, plan, config, store, scratch)
                 } catch {
@@ -145,21 +167,23 @@ public enum Engine {
                     return
                 }
                 let n = done.increment()
-                progress?(n, blocks)
+                progress?(n, count)
             }
         }
+        if cancellation?.isCancelled == true {
+            throw DealcastError(.interrupted, "the run was interrupted before it finished; it produced no results")
+        }
         if let e = failures.first { throw e }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        return RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
+        return (store, Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
     }
 
     private static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ store: ResultStore, _ scratch: SamplerScratch) throws(DealcastError) {
         let first = b * config.blockSize
         let n = min(config.blockSize, config.trials - first)
         let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
-        Sampler(inputs: plan.inputs, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
-        for (j, kept) in store.inputColumns {
-            _ = UnsafeMutableBufferPointer(rebasing: kept[first ..< first + n]).update(fromContentsOf: inputs[j * n ..< (j + 1) * n])
+        Sampler(inputs: plan.inputs, correlation: plan.correlation, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
+        for j in store.inputColumns.keys {
+            _ = store.inputSlice(j, from: first, count: n).update(fromContentsOf: inputs[j * n ..< (j + 1) * n])
         }
         for (m, evaluator) in zip(plan.modules, plan.evaluators) {
             let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "module:" + m.id))

@@ -16,15 +16,31 @@ public struct MetricSpec: Sendable, Equatable {
     /// A headline metric: the number the module exists to answer. The report leads with headline
     /// metrics and shows what drives them.
     public let headline: Bool
+    /// If not empty, the metric is, in every trial, the signed sum of these metrics (a value bridge),
+    /// which the report draws as a waterfall. Each term is a metric the module publishes or reads.
+    public let bridge: [BridgeTerm]
 
-    public init(_ name: String, unit: String, kind: Kind = .continuous, summary: String, undefinedMeaning: String? = nil, headline: Bool = false) {
+    public init(_ name: String, unit: String, kind: Kind = .continuous, summary: String, undefinedMeaning: String? = nil, headline: Bool = false,
+                bridge: [BridgeTerm] = []) {
         self.name = name
         self.unit = kind == .event ? "probability" : unit
         self.kind = kind
         self.summary = summary
         self.undefinedMeaning = undefinedMeaning
         self.headline = headline
+        self.bridge = bridge
     }
+}
+
+/// One step of a value bridge: another metric, added or subtracted.
+public struct BridgeTerm: Sendable, Equatable {
+    /// Full key (`<module>.<metric>`) of the metric.
+    public let metric: String
+    /// +1 when the metric is added, −1 when it is subtracted.
+    public let sign: Double
+
+    public static func plus(_ metric: String) -> BridgeTerm { BridgeTerm(metric: metric, sign: 1) }
+    public static func minus(_ metric: String) -> BridgeTerm { BridgeTerm(metric: metric, sign: -1) }
 }
 
 /// What a module publishes per period: one number per trial and period.
@@ -110,11 +126,16 @@ public protocol ModuleEvaluator: Sendable {
     /// Tables computed after the run from its results (e.g. a backtest's coverage), shown in the
     /// module's section of the report and in results.json. Must be deterministic.
     func tables(_ results: RunResults) -> [ModuleTable]
+
+    /// Observed values of a series (e.g. reported revenue before the horizon), which the report
+    /// draws beside the forecast. Nil when the module has none. Must be deterministic.
+    func actuals(of series: String) -> SeriesActuals?
 }
 
 extension ModuleEvaluator {
     public func periods(of series: String) -> [String]? { nil }
     public func tables(_ results: RunResults) -> [ModuleTable] { [] }
+    public func actuals(of series: String) -> SeriesActuals? { nil }
 }
 
 /// A small table a module adds to its report section, with a caption saying what it shows.

@@ -21,6 +21,9 @@ public struct Scenario: Sendable {
     public let modules: [String]?
     /// The whole tree.
     public let root: ScenarioNode
+    /// The data files read through `loadColumn` and `loadTable`, kept so that a shard's partial result
+    /// can carry them (docs/scaling.md).
+    public let datasets = ScenarioDatasets()
 
     /// Calendar years the horizon touches, in order.
     public var years: [Int] { Array(horizon.lowerBound.year...horizon.upperBound.year) }
@@ -66,14 +69,14 @@ public struct Scenario: Sendable {
     /// Reads a numeric column of a CSV file named relative to the scenario's folder.
     public func loadColumn(_ file: String, _ column: String) throws(DealcastError) -> [Double] {
         let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : baseDirectory.appendingPathComponent(file)
-        let table = try CSVTable.load(url, displayPath: file)
+        let table = try datasets.table(file, url: url)
         return try table.numbers(column, file: file)
     }
 
     /// Reads a whole CSV table named relative to the scenario's folder.
     public func loadTable(_ file: String) throws(DealcastError) -> CSVTable {
         let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : baseDirectory.appendingPathComponent(file)
-        return try CSVTable.load(url, displayPath: file)
+        return try datasets.table(file, url: url)
     }
 
     init(id: String, title: String, description: String, displayPath: String, baseDirectory: URL, sha256: String,
@@ -90,5 +93,5 @@ public struct Scenario: Sendable {
     }
 
     /// Top-level keys that are not value namespaces.
-    public static let metadataKeys = ["id", "title", "description", "horizon", "modules", "sources"]
+    public static let metadataKeys = ["id", "title", "description", "horizon", "modules", "sources", "variants", "correlations"]
 }

@@ -136,6 +136,18 @@ public final class ScenarioBinder {
         return handle
     }
 
+    /// Binds an input like `input(_:_:_:summary:)`, but when the scenario has no value at `path`,
+    /// uses `fallback` (written in the scenario syntax) and records `rationale` as the assumption behind
+    /// it. Plugins use it so that a scenario may leave their section out.
+    public func input(_ path: String, _ dimension: Dimension, _ constraint: ValueConstraint = .any, summary: String, fallback: String, rationale: String) -> InputHandle {
+        if indexByPath[path] != nil || has(path) { return input(path, dimension, constraint, summary: summary) }
+        let value = check(path, fallback, dimension, constraint) ?? UncertainValue(.fixed(placeholder(constraint)), dimension)
+        let handle = InputHandle(index: inputs.count)
+        inputs.append(BoundInput(path: path, value: value, written: fallback, provenance: Provenance(kind: .assumption, text: rationale, confidence: nil), summary: summary, readers: [moduleID]))
+        indexByPath[path] = handle.index
+        return handle
+    }
+
     /// Reads a value that must be fixed (a structural number such as a count or a capacity that shapes
     /// the model), rejecting a distribution with a clear message.
     public func fixed(_ path: String, _ dimension: Dimension, _ constraint: ValueConstraint = .any) -> Double {
@@ -281,7 +293,20 @@ public final class ScenarioBinder {
             issue(path, "expected \(expected), got '\(text)'\(range)")
             return nil
         }
+        if !(lo.isFinite && hi.isFinite) || Swift.max(abs(lo), abs(hi)) > Self.largestMagnitude(dimension) {
+            let range = v.distribution.isFixed ? "" : " (its values range from \(UnitFormat.format(lo, dimension)) to \(UnitFormat.format(hi, dimension)))"
+            let bound = dimension == .duration ? "1000 years" : dimension == .ratio ? "10^15" : "10^15 \(dimension.rawValue)"
+            issue(path, "expected \(expected), got '\(text)'\(range): values beyond ±\(bound) are refused as implausible")
+            return nil
+        }
         return v
+    }
+
+    /// The largest magnitude a value may reach, in its canonical unit: 1000 years for a duration, 10^15
+    /// for anything else (a quadrillion dollars, gigawatts, …). Larger values, and their distributions'
+    /// ranges, are refused, so that no module overflows turning them into counts of years or quarters.
+    public static func largestMagnitude(_ dimension: Dimension) -> Double {
+        dimension == .duration ? 1000 : 1e15
     }
 
     /// The practical support of a distribution: exact where bounded, else its 1e-9 and 1 − 1e-9 quantiles.

@@ -12,29 +12,23 @@ public enum ScenarioLoader {
     /// Most nodes accepted after alias expansion.
     public static let maxNodes = 200_000
 
-    /// Loads the scenario at `url`, shown to users as `displayPath`.
+    /// Loads the scenario at `url`, shown to users as `displayPath`. Only a regular file is read (never a
+    /// FIFO or a device), and never more than `maxBytes` of it.
     /// - Throws: `DealcastError` with code `.inputMissing` (exit 66) when the file cannot be read, and
     ///   `.invalidData` (exit 65) listing every problem found in its shape or metadata.
     public static func load(url: URL, displayPath: String? = nil) throws(DealcastError) -> Scenario {
         let shown = displayPath ?? url.path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw DealcastError(.inputMissing, "\(shown): no such file")
-        }
-        guard !isDir.boolValue else { throw DealcastError(.inputMissing, "\(shown): is a directory, expected a scenario file") }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > maxBytes {
-            throw DealcastError(.invalidData, "\(shown): the file is \(size) bytes; scenario files are limited to \(maxBytes) bytes (4 MiB)")
-        }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw DealcastError(.inputMissing, "\(shown): cannot read the file (permission denied)")
-        }
-        defer { try? handle.close() }
         let data: Data
-        do { data = try handle.readToEnd() ?? Data() } catch {
-            throw DealcastError(.inputMissing, "\(shown): cannot read the file (\(error.localizedDescription))")
-        }
-        guard data.count <= maxBytes else {
-            throw DealcastError(.invalidData, "\(shown): scenario files are limited to \(maxBytes) bytes (4 MiB)")
+        do { data = try BoundedFile.read(url.path, limit: maxBytes) } catch {
+            switch error {
+            case .missing: throw DealcastError(.inputMissing, "\(shown): no such file")
+            case .directory: throw DealcastError(.inputMissing, "\(shown): is a directory, expected a scenario file")
+            case .notRegular(let kind): throw DealcastError(.inputMissing, "\(shown): is \(kind), expected a scenario file")
+            case .tooLarge(let size?):
+                throw DealcastError(.invalidData, "\(shown): the file is \(size) bytes; scenario files are limited to \(maxBytes) bytes (4 MiB)")
+            case .tooLarge(nil): throw DealcastError(.invalidData, "\(shown): scenario files are limited to \(maxBytes) bytes (4 MiB)")
+            case .unreadable(let reason): throw DealcastError(.inputMissing, "\(shown): cannot read the file (\(reason))")
+            }
         }
         return try parse(data: data, displayPath: shown, baseDirectory: url.deletingLastPathComponent())
     }

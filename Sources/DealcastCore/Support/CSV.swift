@@ -51,10 +51,7 @@ public struct CSVTable: Sendable {
 
     /// Reads a CSV file, mapping I/O failures to exit 66 and format failures to 65, naming the file.
     public static func load(_ url: URL, displayPath: String) throws(DealcastError) -> CSVTable {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DealcastError(.inputMissing, "\(displayPath): cannot read the file (\(FileManager.default.fileExists(atPath: url.path) ? "permission denied or not a file" : "no such file"))")
-        }
+        let data = try BoundedFile.readDataFile(url, name: displayPath)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DealcastError(.invalidData, "\(displayPath): not UTF-8 text")
         }
