@@ -114,23 +114,8 @@ struct Run: ParsableCommand {
                 .init(id: $0.descriptor.id, version: $0.descriptor.version, path: $0.path, sha256: $0.sha256, abiVersion: $0.abiVersion)
             }
             let outPath = out ?? "reports/\(s.id)"
-            interrupt.willWrite(to: [URL(fileURLWithPath: outPath)] + (samples.map { [URL(fileURLWithPath: $0).deletingLastPathComponent()] } ?? []))
-            var writer = try OutputWriter(directory: URL(fileURLWithPath: outPath), displayPath: outPath)
-            let written = try ReportFiles.stage(results, manifest: manifest, formats: try OutputFormat.parse(format), into: &writer)
-            if let samples {
-                try writer.stage(file: URL(fileURLWithPath: samples), displayPath: samples) { out throws(DealcastError) in
-                    try SamplesCSV.write(results, to: &out)
-                }
-            }
-            do { try interrupt.commit { () throws(DealcastError) in try writer.commit() } } catch {
-                writer.discard()
-                throw error
-            }
-            let charts = written.filter { $0.hasPrefix("charts/") }.count
-            var files = written.filter { !$0.hasPrefix("charts/") }.map { "\(outPath)/\($0)" }
-            if charts > 0 { files.append("\(charts) charts in \(outPath)/charts/") }
-            if let samples { files.append(samples) }
-            print("Wrote \(files.joined(separator: ", ")): \(trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
+            let files = try writeOutputs(results, manifest: manifest, outPath: outPath, format: format, samples: samples, interrupt: interrupt)
+            print("Wrote \(files): \(trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
         }
     }
 }
