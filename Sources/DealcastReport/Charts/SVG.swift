@@ -72,19 +72,7 @@ struct SVGCanvas {
     }
 
     /// Escapes text for XML content and attribute values.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { Markup.escape(s) }
 
     private func dashAttribute(_ d: Dash) -> String { d == .solid ? "" : " stroke-dasharray=\"\(d.rawValue)\"" }
 
