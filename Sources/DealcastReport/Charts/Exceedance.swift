@@ -8,11 +8,7 @@ enum Exceedance {
     static let points = 240
 
     static func svg(sample: SortedSample, summary s: Summary, unit: String, title: String, subtitle: String) -> String {
-        let range = sample.displayRange(s)
-        let note = sample.cutNote(range, unit: unit)
-        var f = ChartFrame(height: 400, title: title, subtitles: [subtitle] + (note.map { [$0] } ?? []))
-        let xTicks = Ticks(range.lower, range.upper, count: 7)
-        let x = LinearScale(domain: (xTicks.lower, xTicks.upper), pixels: (f.left, f.right))
+        var (f, range, xTicks, x) = sample.valueAxisFrame(s, unit: unit, title: title, subtitle: subtitle)
         let yTicks = Ticks(0, 1, count: 6)
         let y = LinearScale(domain: (0, 1), pixels: (f.bottom, f.top + 8))
         f.yAxis(y, yTicks, unit: "probability", title: "Chance of exceeding the value")

@@ -10,11 +10,7 @@ enum Histogram {
     ///   - summary: the metric's statistics (its percentiles are the marks drawn).
     ///   - unit: the metric's unit, for the axis.
     static func svg(sample: SortedSample, summary s: Summary, unit: String, title: String, subtitle: String) -> String {
-        let range = sample.displayRange(s)
-        let note = sample.cutNote(range, unit: unit)
-        var f = ChartFrame(height: 400, title: title, subtitles: [subtitle] + (note.map { [$0] } ?? []))
-        let xTicks = Ticks(range.lower, range.upper, count: 7)
-        let x = LinearScale(domain: (xTicks.lower, xTicks.upper), pixels: (f.left, f.right))
+        var (f, range, xTicks, x) = sample.valueAxisFrame(s, unit: unit, title: title, subtitle: subtitle)
 
         // Counts per bin over [lower, upper]; the last bin includes its upper edge.
         let width = (range.upper - range.lower) / Double(bins)

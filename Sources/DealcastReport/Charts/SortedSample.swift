@@ -40,6 +40,17 @@ struct SortedSample {
     /// The range a chart shows: the whole sample unless a tail reaches further than 60% of the
     /// P5–P95 width beyond P5 or P95, in which case the axis stops there and the chart says how many
     /// trials lie beyond. Keeps a long tail (a $3T best case) from squeezing the body into one bar.
+    /// The frame and value axis of a chart over this sample's display range (shared by the histogram
+    /// and the exceedance curve): the frame notes any cut tail, the axis has seven ticks.
+    func valueAxisFrame(_ s: Summary, unit: String, title: String, subtitle: String)
+        -> (frame: ChartFrame, range: (lower: Double, upper: Double), ticks: Ticks, x: LinearScale) {
+        let range = displayRange(s)
+        let note = cutNote(range, unit: unit)
+        let f = ChartFrame(height: 400, title: title, subtitles: [subtitle] + (note.map { [$0] } ?? []))
+        let ticks = Ticks(range.lower, range.upper, count: 7)
+        return (f, range, ticks, LinearScale(domain: (ticks.lower, ticks.upper), pixels: (f.left, f.right)))
+    }
+
     func displayRange(_ s: Summary) -> (lower: Double, upper: Double) {
         guard let first = values.first, let last = values.last else { return (0, 1) }
         let width = s.p95 - s.p5
