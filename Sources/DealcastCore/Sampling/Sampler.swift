@@ -20,31 +20,9 @@ struct Sampler {
     func fill(block b: Int, count n: Int, into matrix: UnsafeMutableBufferPointer<Double>, scratch: SamplerScratch) {
         let design = SamplingDesign(inputs: inputs, method: config.sampling)
         let copula = correlation != nil && config.correlation == .copula ? Set(correlation!.columns) : []
-        for (j, input) in inputs.enumerated() {
-            let column = UnsafeMutableBufferPointer(rebasing: matrix[j * n ..< (j + 1) * n])
-            let distribution = input.value.distribution
-            if case .fixed(let v) = distribution {
-                column.initialize(repeating: v)
-                continue
-            }
-            let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "input:" + input.path))
-            if copula.contains(j) {
-                uniforms(input: j, design, stream, into: column, scratch: scratch)
-                continue
-            }
-            switch config.sampling {
-            case .random:
-                distribution.sample(stream, into: column)
-            case .lhs:
-                distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
-            case .sobol:
-                if let c = design.coordinate[j] {
-                    scratch.sobol(dimensions: design.sobolInputs.count, count: config.blockSize).randomised(dimension: c, stream: stream, into: column)
-                    for i in 0 ..< n { column[i] = distribution.quantile(column[i]) }
-                } else {
-                    distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
-                }
-            }
+        for j in inputs.indices {
+            draw(j, block: b, into: UnsafeMutableBufferPointer(rebasing: matrix[j * n ..< (j + 1) * n]), design: design, uniformsOnly: copula.contains(j),
+                 scratch: scratch)
         }
         guard let correlation else { return }
         switch config.correlation {
@@ -55,22 +33,62 @@ struct Sampler {
         }
     }
 
+    /// Input j's column of block b exactly as `fill` leaves it, for the analyses after a run (the engine
+    /// does not keep the draws: `RunResults.inputValues`). An input outside the scenario's correlations
+    /// is drawn alone, from its own stream; a correlated one needs the whole block drawn and rearranged.
+    /// - Parameter column: the block's `count` trials.
+    func replay(input j: Int, block b: Int, into column: UnsafeMutableBufferPointer<Double>, scratch: SamplerScratch) {
+        let n = column.count
+        if let correlation, correlation.columns.contains(j) {
+            let matrix = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< inputs.count * n])
+            fill(block: b, count: n, into: matrix, scratch: scratch)
+            _ = column.update(fromContentsOf: matrix[j * n ..< (j + 1) * n])
+        } else {
+            draw(j, block: b, into: column, design: SamplingDesign(inputs: inputs, method: config.sampling), uniformsOnly: false, scratch: scratch)
+        }
+    }
+
+    /// Input j's draws in block b before any correlation is imposed: its distribution's values, or only
+    /// the uniforms when a Gaussian copula will turn them into values (`uniformsOnly`).
+    private func draw(_ j: Int, block b: Int, into column: UnsafeMutableBufferPointer<Double>, design: SamplingDesign, uniformsOnly: Bool,
+                      scratch: SamplerScratch) {
+        let input = inputs[j]
+        let distribution = input.value.distribution
+        if case .fixed(let v) = distribution {
+            column.initialize(repeating: v)
+            return
+        }
+        let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "input:" + input.path))
+        if uniformsOnly {
+            uniforms(input: j, design, stream, into: column, scratch: scratch)
+            return
+        }
+        switch config.sampling {
+        case .random:
+            distribution.sample(stream, into: column)
+        case .lhs:
+            distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
+        case .sobol:
+            if let c = design.coordinate[j] {
+                scratch.sobol(dimensions: design.sobolInputs.count, count: config.blockSize).randomised(dimension: c, stream: stream, into: column)
+                distribution.bulkQuantile.map(column)
+            } else {
+                distribution.sampleStratified(stream, into: column, scratch: scratch.permutation)
+            }
+        }
+    }
+
     /// Input j's uniforms on (0, 1) under the run's sampling method, for the Gaussian copula: GSL
     /// uniforms (`random`), one per stratum in shuffled order (`lhs`, as `sampleStratified` draws
     /// them), or a randomised Sobol coordinate (`sobol`, LHS past the 40th input).
     private func uniforms(input j: Int, _ design: SamplingDesign, _ stream: RandomStream, into column: UnsafeMutableBufferPointer<Double>, scratch: SamplerScratch) {
-        let n = column.count
         switch (config.sampling, design.coordinate[j]) {
         case (.random, _):
             stream.fillUniform(column)
         case (.sobol, let c?):
             scratch.sobol(dimensions: design.sobolInputs.count, count: config.blockSize).randomised(dimension: c, stream: stream, into: column)
         case (.lhs, _), (.sobol, nil):
-            let strata = UnsafeMutableBufferPointer(rebasing: scratch.permutation[0 ..< n])
-            for i in 0 ..< n { strata[i] = Int32(i) }
-            stream.shuffle(strata)
-            let width = 1.0 / Double(n)
-            for i in 0 ..< n { column[i] = Swift.min((Double(strata[i]) + stream.uniformPositive()) * width, 1 - 0x1p-53) }
+            Distribution.stratifiedUniforms(stream, into: column, scratch: scratch.permutation)
         }
     }
 }
