@@ -145,12 +145,13 @@ public enum Engine {
 
     /// Draws and evaluates `blocks` of the run (all of them, or one shard's), in parallel.
     /// - Returns: a store holding those blocks' trials, and the seconds it took.
+    /// - Parameter existing: a store to fill instead of a new one (it must hold the blocks' trials).
     static func simulate(_ plan: RunPlan, _ config: RunConfiguration, blocks: Range<Int>, progress: Progress?,
-                         cancellation: CancellationFlag? = nil) throws(DealcastError) -> (ResultStore, Double) {
+                         cancellation: CancellationFlag? = nil, into existing: ResultStore? = nil) throws(DealcastError) -> (ResultStore, Double) {
         guard config.trials > 0 else { throw DealcastError(.usage, "--trials must be at least 1") }
         let started = DispatchTime.now()
         let firstTrial = blocks.lowerBound * config.blockSize
-        let store = ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial)
+        let store = existing ?? ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial)
         let failures = FailureLog()
         let done = Counter()
         let count = blocks.count
@@ -182,34 +183,7 @@ public enum Engine {
         let n = min(config.blockSize, config.trials - first)
         let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
         Sampler(inputs: plan.inputs, correlation: plan.correlation, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
-        for j in store.inputColumns.keys {
-            _ = store.inputSlice(j, from: first, count: n).update(fromContentsOf: inputs[j * n ..< (j + 1) * n])
-        }
-        for (m, evaluator) in zip(plan.modules, plan.evaluators) {
-            let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "module:" + m.id))
-            let ctx = BlockContext(count: n, blockIndex: b, firstTrial: first, stream: stream, moduleID: m.id, inputs: inputs, store: store)
-            do {
-                try evaluator.evaluate(ctx)
-            } catch let e as DealcastError {
-                throw e
-            } catch {
-                throw DealcastError(.internalError, "module '\(m.id)' failed in trials \(first + 1)–\(first + n): \(error)")
-            }
-            for spec in m.metrics where spec.undefinedMeaning == nil {
-                let col = ctx.output(spec.name)
-                if let i = col.firstIndex(where: { !$0.isFinite }) {
-                    throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value (\(col[i])) for metric '\(m.key(spec.name))' in trial \(first + i + 1); the run stopped and wrote nothing")
-                }
-            }
-            for spec in m.series {
-                for p in 0 ..< ctx.periods(spec.name) {
-                    let col = ctx.output(spec.name, period: p)
-                    if let i = col.firstIndex(where: { !$0.isFinite }) {
-                        throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value for series '\(m.key(spec.name))' period \(p + 1) in trial \(first + i + 1); the run stopped and wrote nothing")
-                    }
-                }
-            }
-        }
+        try evaluate(plan, config, streamBlock: b, firstTrial: first, count: n, inputs: inputs, store: store)
     }
 }
 
