@@ -15,6 +15,7 @@ public enum MarkdownReport {
         for (index, module) in results.plan.modules.enumerated() {
             md += moduleSection(results, module, index, content)
         }
+        md += ConvergenceReport.markdown(results)
         md += assumptions(results.plan)
         md += samplingSection(results)
         md += footer(manifest)
@@ -87,7 +88,7 @@ public enum MarkdownReport {
             let rows = s.index.indices.map { i in [s.index[i], f(q.p5[i]), f(q.p25[i]), f(q.p50[i]), f(q.p75[i]), f(q.p95[i]), f(q.mean[i])] }
             md += table(["Period", "P5", "P25", "P50", "P75", "P95", "Mean"], rows) + "\n"
         }
-        for headline in metrics where ReportContent.hasDrivers(headline) {
+        for headline in metrics where headline.spec.headline {
             md += sensitivitySection(results, headline, content)
         }
         for t in results.tables[index].tables {
@@ -100,9 +101,12 @@ public enum MarkdownReport {
 
     /// The tornado chart of the metric's drivers, then a table of the top ten inputs by Spearman rank
     /// correlation: ρ, contribution to variance, and the metric's mean when the input is in its
-    /// lowest and highest tenth (the bars of the tornado).
+    /// lowest and highest tenth (the bars of the tornado); then the one-at-a-time swings and any Sobol
+    /// indices (`SensitivityReport`), which every headline metric gets, events included.
     static func sensitivitySection(_ results: RunResults, _ metric: RunResults.Metric, _ content: ReportContent) -> String {
-        guard let s = results.sensitivity(metric.key), !s.entries.isEmpty else { return "" }
+        guard ReportContent.hasDrivers(metric), let s = results.sensitivity(metric.key), !s.entries.isEmpty else {
+            return SensitivityReport.markdown(results, metric, heading: true)
+        }
         var md = "### What drives `\(metric.key)`\n\n"
         md += content.charts.markdown(at: .drivers(metric.key))
         md += "Spearman rank correlation of each uncertain input with the metric, its share of the variance explained (squared correlations, normalised), and the metric's mean over the trials where the input was drawn in its lowest and in its highest tenth (the tornado's bars; overall mean \(ValueFormat.format(metric.summary.mean, unit: metric.spec.unit))). Top ten inputs.\n\n"
@@ -116,7 +120,7 @@ public enum MarkdownReport {
                     d.map { f($0.meanIfLow) } ?? "", d.map { f($0.meanIfHigh) } ?? "", bar]
         }
         md += table(["Input", "Spearman ρ", "Contribution to variance", "Mean if input in lowest 10%", "Mean if input in highest 10%", "Rank correlation"], Array(rows)) + "\n"
-        return md
+        return md + SensitivityReport.markdown(results, metric, heading: false)
     }
 
     // MARK: Assumptions
@@ -159,15 +163,7 @@ public enum MarkdownReport {
                 md += "GSL's Sobol sequence has \(SamplingDesign.sobolDimensionLimit) dimensions: the first \(design.sobolInputs.count) uncertain inputs, in the order the modules read them, took its coordinates; the other \(design.latinHypercubeFallback.count) were drawn by Latin hypercube sampling: "
                 md += design.latinHypercubeFallback.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
             }
-            let rows = results.metrics.filter { $0.spec.headline }.compactMap { m -> [String]? in
-                guard let se = results.blockStandardError(m.key) else { return nil }
-                let f = { (v: Double) in ValueFormat.format(v, unit: m.spec.unit) }
-                return ["`\(m.key)`", f(m.summary.mean), f(se), f(m.summary.stderr)]
-            }
-            if !rows.isEmpty {
-                md += "Each block is an independent randomised replicate, so the spread of the block means estimates the error of each mean; sd/√n, the error of independent sampling, is shown beside it.\n\n"
-                md += table(["Metric", "Mean", "Std. error (between blocks)", "sd/√n"], rows) + "\n"
-            }
+            md += "Each block is an independent randomised replicate, so the spread of the block results estimates each figure's error: the Convergence section gives it for every headline metric.\n\n"
         }
         if let c = correlation {
             let method = results.config.correlation == .copula

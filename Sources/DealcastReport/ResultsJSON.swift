@@ -62,9 +62,11 @@ public enum ResultsJSON {
                     }))
                 }
             })),
+        ] + SensitivityReport.json(results) + [
             ("tables", .object(results.tables.filter { !$0.tables.isEmpty }.map { ($0.module, .array($0.tables.map(table))) })),
             ("executive_summary", content.summary.json),
         ]
+        if let convergence = ConvergenceReport.json(results) { top.append(("convergence", convergence)) }
         if let details = samplingDetails(results) { top.append(("sampling_details", details)) }
         return .object(top)
     }

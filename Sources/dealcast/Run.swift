@@ -16,8 +16,14 @@ struct Run: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioArgument
 
-    @Option(help: "Number of Monte Carlo trials.")
+    @Option(help: "Number of Monte Carlo trials (with --precision: of the first stage).")
     var trials: Int = 100_000
+
+    @Option(help: ArgumentHelp("Run until the 95% confidence interval of every headline metric's mean is within ±X of it (relative half-width, e.g. 0.01 for ±1%), or until --max-trials. See docs/engine.md, \"Convergence\".", valueName: "X"))
+    var precision: Double?
+
+    @Option(help: ArgumentHelp("With --precision: the most trials the run may reach (default \(Run.defaultMaxTrials)).", valueName: "N"))
+    var maxTrials: Int?
 
     @Option(help: "Seed of every random stream of the run.")
     var seed: UInt64 = 42
@@ -63,16 +69,39 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write every trial's uncertain inputs and metrics to this CSV file, streamed (docs/report.md).", valueName: "file.csv"))
     var samples: String?
 
+    @Flag(help: "Also estimate the first-order and total Sobol indices of every headline metric, with bootstrap intervals; costs --sobol-samples × (uncertain inputs + 2) evaluations. See docs/sensitivity.md.")
+    var sobolIndices = false
+
+    @Option(help: ArgumentHelp("With --sobol-indices: rows of each Sobol input matrix, rounded up to whole blocks of 4096 (default \(SobolIndices.defaultSamples), at most \(SobolIndices.maxSamples)).", valueName: "N"))
+    var sobolSamples: Int?
+
     /// Most trials accepted: the store keeps every trial of every metric and series in memory.
     static let maxTrials = 50_000_000
+    /// `--max-trials` when --precision is given without it.
+    static let defaultMaxTrials = 1_000_000
+
+    /// The precision target asked for, if any.
+    var precisionTarget: PrecisionTarget? {
+        precision.map { PrecisionTarget(relativeHalfWidth: $0, maxTrials: maxTrials ?? max(trials, Self.defaultMaxTrials)) }
+    }
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1, got \(trials)") }
         guard trials <= Self.maxTrials else { throw ValidationError("--trials is limited to \(Self.maxTrials), got \(trials)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let p = precision {
+            guard p > 0 && p < 1 else { throw ValidationError("--precision expects a relative half-width between 0 and 1 (0.01 for ±1%), got \(p)") }
+            guard shard == nil else { throw ValidationError("--precision does not apply to a shard run: the run decides how many trials to add from its statistics, which a shard does not have") }
+        }
+        if let m = maxTrials {
+            guard precision != nil else { throw ValidationError("--max-trials applies only with --precision; use --trials for a fixed number of trials") }
+            guard m >= trials else { throw ValidationError("--max-trials (\(m)) must be at least --trials (\(trials)), the first stage of a --precision run") }
+            guard m <= Self.maxTrials else { throw ValidationError("--max-trials is limited to \(Self.maxTrials), got \(m)") }
+        }
         if let c = historyCutoff, Quarter(c) == nil { throw ValidationError("--history-cutoff expects a quarter such as 2021Q4, got '\(c)'") }
         do { _ = try OutputFormat.parse(format) } catch { throw ValidationError(error.message) }
         if samples != nil && shard != nil { throw ValidationError("--samples does not apply to a shard run, which writes only its partial result") }
+        do { try SobolIndices.checkOptions(requested: sobolIndices, samples: sobolSamples, shard: shard != nil) } catch { throw ValidationError(error.message) }
         switch (shard, partial) {
         case (nil, nil): break
         case (.some, nil): throw ValidationError("--shard needs --partial FILE: a shard run writes a partial result, which 'dealcast merge' turns into the report")
@@ -103,19 +132,31 @@ struct Run: ParsableCommand {
                 return try runShard(try ShardSpec(parsing: shard), to: partial, plan: plan, config: config, options: options, plugins: loaded,
                                     progress: progress, interrupt: interrupt)
             }
-            try MemoryEstimate(plan: plan, trials: trials, threads: threads).check()
+            try MemoryEstimate(plan: plan, trials: precisionTarget?.maxTrials ?? trials, threads: threads).check()
             let results: RunResults
-            do throws(DealcastError) { results = try Engine.run(plan, config, progress: progress?.update, cancellation: interrupt.flag) } catch {
+            do throws(DealcastError) {
+                if let target = precisionTarget {
+                    results = try Engine.run(plan, config, precision: target, progress: progress?.update, cancellation: interrupt.flag)
+                } else {
+                    results = try Engine.run(plan, config, progress: progress?.update, cancellation: interrupt.flag)
+                }
+            } catch {
                 throw error.code == .interrupted ? InterruptHandler.error : error
             }
             progress?.finish()
+            if let outcome = results.precision { FileHandle.standardError.write(Data("note: \(ConvergenceReport.sentence(outcome))\n".utf8)) }
+            if sobolIndices {
+                do throws(DealcastError) { try results.computeSobolIndices(samples: sobolSamples ?? SobolIndices.defaultSamples, cancellation: interrupt.flag) } catch {
+                    throw error.code == .interrupted ? InterruptHandler.error : error
+                }
+            }
             var manifest = RunManifest(results: results, version: Dealcast.version, gitCommit: BuildInfo.gitCommit, options: options)
             manifest.plugins = loaded.map {
                 .init(id: $0.descriptor.id, version: $0.descriptor.version, path: $0.path, sha256: $0.sha256, abiVersion: $0.abiVersion)
             }
             let outPath = out ?? "reports/\(s.id)"
             let files = try writeOutputs(results, manifest: manifest, outPath: outPath, format: format, samples: samples, interrupt: interrupt)
-            print("Wrote \(files): \(trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
+            print("Wrote \(files): \(results.config.trials) trials in \(UnitFormat.fixed(results.wallSeconds, 2)) s")
         }
     }
 }

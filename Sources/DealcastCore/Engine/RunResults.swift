@@ -27,6 +27,10 @@ public final class RunResults: @unchecked Sendable {
     public let series: [Series]
     /// Tables each module computed from the results, by module id, in module order.
     public private(set) var tables: [(module: String, tables: [ModuleTable])] = []
+    /// What `--precision` did, when the run was asked for one (`Engine.run(_:_:precision:)`).
+    public internal(set) var precision: PrecisionOutcome?
+    /// One-at-a-time swings and, on request, Sobol indices (`oneAtATime`, `sobolIndices`; docs/sensitivity.md).
+    let analyses = SensitivityAnalyses()
     let store: ResultStore
 
     init(plan: RunPlan, config: RunConfiguration, store: ResultStore, wallSeconds: Double) {
@@ -34,17 +38,32 @@ public final class RunResults: @unchecked Sendable {
         self.config = config
         self.store = store
         self.wallSeconds = wallSeconds
+        // Every metric's and every series period's summary, columns in parallel on `config.threads`
+        // workers (each summary is computed on its own, so the numbers do not depend on the threads).
+        let columns = store.metrics.indices.map { ($0, -1) } + store.series.indices.flatMap { s in (0 ..< store.series[s].periods).map { (s, $0) } }
+        let summaries = UnsafeMutableBufferPointer<Summary>.allocate(capacity: max(1, columns.count))
+        defer { summaries.deallocate() }
+        nonisolated(unsafe) let out = summaries
+        let workers = max(1, min(config.threads, columns.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for c in stride(from: w, to: columns.count, by: workers) {
+                let (i, period) = columns[c]
+                let summary = period < 0 ? Summary.of(store.values(i)) : store.values(series: i, period: period).withUnsafeBufferPointer { Summary.of($0) }
+                (out.baseAddress! + c).initialize(to: summary)
+            }
+        }
         var metrics: [Metric] = [], series: [Series] = []
         for (i, m) in plan.modules.enumerated() {
             for spec in m.metrics {
                 let key = m.key(spec.name)
-                metrics.append(Metric(key: key, module: m.id, spec: spec, summary: Summary.of(store.values(store.metricIndex[key]!))))
+                metrics.append(Metric(key: key, module: m.id, spec: spec, summary: summaries[store.metricIndex[key]!]))
             }
             for spec in m.series {
                 let key = m.key(spec.name)
                 let s = store.seriesIndex[key]!
+                let first = store.metrics.count + store.series[..<s].reduce(0) { $0 + $1.periods }
                 var summary = SeriesSummary()
-                for p in 0 ..< store.series[s].periods { summary.append(Summary.of(store.values(series: s, period: p))) }
+                for p in 0 ..< store.series[s].periods { summary.append(summaries[first + p]) }
                 series.append(Series(key: key, module: m.id, spec: spec, index: plan.index(module: i, series: spec), summary: summary))
             }
         }
@@ -57,35 +76,47 @@ public final class RunResults: @unchecked Sendable {
 
     /// Spearman rank correlations and contributions to variance of a metric against every uncertain
     /// input, strongest first.
+    ///
+    /// The first call computes, in one pass over the inputs, the metric asked for and every headline
+    /// metric (the ones the report asks for), so that no input is ranked twice and no input's ranks are
+    /// kept (`Sensitivity.compute(metrics:inputs:)`); later calls for those metrics are free.
     public func sensitivity(_ key: String) -> Sensitivity? {
         if let cached = sensitivityCache[key] { return cached }
-        guard let m = store.metricIndex[key] else { return nil }
-        let columns = store.inputColumns.keys.sorted()
-        let s = Sensitivity.compute(metric: store.values(m), inputRanks: inputRanks) { UnsafeBufferPointer(self.store.inputColumns[columns[$0]]!) }
-        sensitivityCache[key] = s
-        return s
+        guard store.metricIndex[key] != nil else { return nil }
+        var keys = [key]
+        for m in metrics where m.spec.headline && m.key != key && sensitivityCache[m.key] == nil { keys.append(m.key) }
+        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
+        let computed = Sensitivity.compute(metrics: keys.map { store.values(store.metricIndex[$0]!) }, inputs: uncertain.map { plan.inputs[$0].path }) { i in
+            self.replay(input: uncertain[i], trials: 0 ..< self.config.trials, threads: 1)
+        }
+        for (k, s) in zip(keys, computed) { sensitivityCache[k] = s }
+        return computed[0]
     }
 
     private var sensitivityCache: [String: Sensitivity] = [:]
 
-    /// Ranks of every uncertain input's draws, computed on first use, inputs in parallel.
-    private lazy var inputRanks: [(String, [Double])] = {
-        let columns = store.inputColumns.keys.sorted()
-        let out = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: columns.count)
-        out.initialize(repeating: [])
-        defer { out.deinitialize(); out.deallocate() }
-        let store = self.store
-        nonisolated(unsafe) let target = out
-        DispatchQueue.concurrentPerform(iterations: columns.count) { i in
-            target[i] = Sensitivity.ranks(UnsafeBufferPointer(store.inputColumns[columns[i]]!))
-        }
-        return columns.enumerated().map { (plan.inputs[$1].path, out[$0]) }
-    }()
+    /// Standard errors and 95% confidence intervals of a metric's mean, p5 and p95, by batch means over
+    /// the run's blocks (`Convergence`). Nil for an unknown metric or a run too small to batch.
+    public func convergence(_ key: String) -> Convergence? {
+        if let cached = convergenceCache[key] { return cached }
+        guard let m = store.metricIndex[key], let summary = metric(key)?.summary else { return nil }
+        let c = Convergence.of(store.values(m), summary: summary, blockSize: config.blockSize)
+        convergenceCache[key] = .some(c)
+        return c
+    }
 
-    /// Every trial's draw of an uncertain input, in trial order (nil for fixed or unknown inputs).
+    private var convergenceCache: [String: Convergence?] = [:]
+
+    /// Every trial's draw of an uncertain input, in trial order (nil for fixed or unknown inputs),
+    /// replayed from the run's streams (`replay(input:trials:threads:)`): the engine does not keep them.
     public func inputValues(_ path: String) -> [Double]? {
-        guard let j = plan.inputs.firstIndex(where: { $0.path == path }), let c = store.inputColumns[j] else { return nil }
-        return Array(c)
+        guard let j = uncertainInputIndex(path) else { return nil }
+        return replay(input: j, trials: 0 ..< config.trials, threads: config.threads)
+    }
+
+    /// The index in `plan.inputs` of the uncertain input at `path`, nil for a fixed or unknown one.
+    func uncertainInputIndex(_ path: String) -> Int? {
+        plan.inputs.firstIndex { $0.path == path && !$0.value.distribution.isFixed }
     }
 
     public func series(_ key: String) -> Series? { series.first { $0.key == key } }
@@ -97,6 +128,6 @@ public final class RunResults: @unchecked Sendable {
 
     /// Every trial's value of one period of a series, in trial order.
     public func values(series key: String, period: Int) -> [Double]? {
-        store.seriesIndex[key].map { Array(store.values(series: $0, period: period)) }
+        store.seriesIndex[key].map { store.values(series: $0, period: period) }
     }
 }

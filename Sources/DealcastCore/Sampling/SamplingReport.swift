@@ -8,7 +8,7 @@ extension RunResults {
     /// - Complexity: O(k·n log n + k²·n) for k correlated inputs and n trials.
     public func achievedRankCorrelations() -> [(pair: CorrelationPlan.Pair, achieved: Double)] {
         guard let c = plan.correlation else { return [] }
-        let ranks = c.columns.map { Sensitivity.ranks(UnsafeBufferPointer(store.inputColumns[$0]!)) }
+        let ranks = c.columns.map { j in replay(input: j, trials: 0 ..< config.trials, threads: config.threads).withUnsafeBufferPointer { Sensitivity.ranks($0) } }
         let index = Dictionary(uniqueKeysWithValues: c.paths.enumerated().map { ($1, $0) })
         return c.pairs.map { ($0, Sensitivity.pearson(ranks[index[$0.first]!], ranks[index[$0.second]!])) }
     }
@@ -22,30 +22,21 @@ extension RunResults {
     ///     SE² = B / (B − 1) · Σᵦ (nᵦ / N)² (mᵦ − m)²,
     ///
     /// which is s²/B, s² the sample variance of the block means, when blocks are of equal size. Unlike
-    /// sd/√n it accounts for the variance reduction of `lhs` and `sobol`.
+    /// sd/√n it accounts for the variance reduction of `lhs` and `sobol`. `convergence(_:)` gives the same
+    /// figure for runs of ten blocks or more, with intervals and percentiles.
     /// - Returns: nil for an unknown metric, or with fewer than two blocks holding a defined value.
     public func blockStandardError(_ key: String) -> Double? {
         guard let m = store.metricIndex[key] else { return nil }
         let values = store.values(m)
-        var sums: [(n: Int, sum: Double)] = []
+        var blocks: [(weight: Int, value: Double)] = []
         var first = 0
         while first < values.count {
             let end = min(first + config.blockSize, values.count)
             var n = 0, s = 0.0
             for i in first ..< end where !values[i].isNaN { n += 1; s += values[i] }
-            if n > 0 { sums.append((n, s)) }
+            if n > 0 { blocks.append((n, s / Double(n))) }
             first = end
         }
-        guard sums.count > 1 else { return nil }
-        let total = Double(sums.reduce(0) { $0 + $1.n })
-        let mean = sums.reduce(0) { $0 + $1.sum } / total
-        var v = 0.0
-        for b in sums {
-            let w = Double(b.n) / total
-            let d = b.sum / Double(b.n) - mean
-            v += w * w * d * d
-        }
-        let blocks = Double(sums.count)
-        return (blocks / (blocks - 1) * v).squareRoot()
+        return Convergence.batchStandardError(blocks)
     }
 }

@@ -1,0 +1,98 @@
+import Dispatch
+
+/// `--precision X --max-trials N`: run until the mean of every headline metric is known to within ±X
+/// (relative half-width of its 95% confidence interval), or until N trials.
+public struct PrecisionTarget: Sendable, Equatable {
+    /// The relative half-width asked for, e.g. 0.01 for ±1%.
+    public var relativeHalfWidth: Double
+    /// The most trials the run may reach.
+    public var maxTrials: Int
+
+    public init(relativeHalfWidth: Double, maxTrials: Int) {
+        self.relativeHalfWidth = relativeHalfWidth
+        self.maxTrials = maxTrials
+    }
+}
+
+/// What a run to a precision target did: how many trials it ran in which stages, and whether every
+/// checked metric met the target.
+public struct PrecisionOutcome: Sendable, Equatable {
+    public var target: PrecisionTarget
+    /// The statistic checked: the mean.
+    public let statistic: Convergence.Statistic = .mean
+    /// The run's total trials after each stage, in order; the last is the run's trial count.
+    public var stages: [Int]
+    /// Whether every checked metric met the target (otherwise the run stopped at `maxTrials`).
+    public var met: Bool
+    /// Each checked metric's relative half-width at the end, in module order.
+    public var achieved: [(key: String, relativeHalfWidth: Double)]
+
+    public static func == (a: PrecisionOutcome, b: PrecisionOutcome) -> Bool {
+        a.target == b.target && a.stages == b.stages && a.met == b.met
+            && a.achieved.map(\.key) == b.achieved.map(\.key) && a.achieved.map(\.relativeHalfWidth) == b.achieved.map(\.relativeHalfWidth)
+    }
+
+    /// The checked metrics that did not meet the target.
+    public var unmet: [String] { achieved.filter { !($0.relativeHalfWidth <= target.relativeHalfWidth) }.map(\.key) }
+}
+
+extension RunPlan {
+    /// The metrics convergence is reported and a precision target is checked for: the headline metrics,
+    /// or every metric when no module marks one as headline.
+    public var convergenceMetrics: [String] {
+        let headline = modules.flatMap { m in m.metrics.filter(\.headline).map { m.key($0.name) } }
+        return headline.isEmpty ? modules.flatMap { m in m.metrics.map { m.key($0.name) } } : headline
+    }
+}
+
+extension Engine {
+    /// Runs `plan` until the mean of every `convergenceMetrics` metric has a 95% interval no wider than
+    /// ±`target.relativeHalfWidth` of its value, or until `target.maxTrials` trials.
+    ///
+    /// The first stage runs `config.trials` trials (capped at the maximum). After each stage the trials
+    /// the least precise metric needs are predicted by the 1/√trials law (`Convergence.trialsNeeded`),
+    /// raised by a tenth so that the next check is not a coin toss, and at least doubled; the next stage
+    /// runs only the blocks the run does not have yet. Blocks are seeded by their index, so the final
+    /// results are exactly those of a plain run with the final trial count (the reproduce command says
+    /// `--trials` with that count). A last block cut short by an earlier stage is run again whole.
+    /// - Throws: as `run`.
+    public static func run(_ plan: RunPlan, _ config: RunConfiguration, precision target: PrecisionTarget, progress: Progress? = nil,
+                           cancellation: CancellationFlag? = nil) throws(DealcastError) -> RunResults {
+        var config = config
+        config.trials = min(config.trials, target.maxTrials)
+        let keys = plan.convergenceMetrics
+        var (store, elapsed) = try simulate(plan, config, blocks: 0 ..< config.blocks, progress: progress, cancellation: cancellation)
+        var stages = [config.trials]
+        while true {
+            let checked = keys.map { key -> (key: String, convergence: Convergence?) in
+                let values = store.values(store.metricIndex[key]!)
+                return (key, Convergence.of(values, summary: Summary.of(values), blockSize: config.blockSize))
+            }
+            let achieved = checked.map { ($0.key, $0.convergence?.mean.relativeHalfWidth ?? .infinity) }
+            let met = achieved.allSatisfy { $0.1 <= target.relativeHalfWidth }
+            if met || config.trials >= target.maxTrials {
+                let results = RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
+                results.precision = PrecisionOutcome(target: target, stages: stages, met: met, achieved: achieved)
+                return results
+            }
+            // The trials the least precise metric needs (a metric without an estimate yet needs more than twice as many).
+            let needed = checked.map { c -> Int in
+                guard let conv = c.convergence, let n = conv.trialsNeeded(for: target.relativeHalfWidth, blockSize: config.blockSize) else { return Int.max / 4 }
+                return Int((Double(n) * 1.1).rounded(.up))
+            }.max()!
+            let next = min(target.maxTrials, max(needed, 2 * config.trials))
+            let keptBlocks = config.trials / config.blockSize  // whole blocks already run
+            var grown = config
+            grown.trials = next
+            let extended = ResultStore(plan: plan, trials: next)
+            let kept = keptBlocks * config.blockSize
+            for (to, from) in zip(extended.columns(from: 0, count: kept), store.columns(from: 0, count: kept)) { to.copy(from: from) }
+            let (filled, seconds) = try simulate(plan, grown, blocks: keptBlocks ..< grown.blocks, progress: progress, cancellation: cancellation,
+                                                 into: extended)
+            store = filled
+            elapsed += seconds
+            config = grown
+            stages.append(next)
+        }
+    }
+}
