@@ -80,7 +80,7 @@ final class EngineTests: XCTestCase {
 
     func testLatinHypercubePutsOneDrawInEachStratumOfEveryBlock() throws {
         let r = try run(threads: 2, trials: 4096 + 1000)
-        let a = try XCTUnwrap(r.values(series: "summing.path", period: 0))
+        let a = try XCTUnwrap(r.inputValues("summing.a"))
         let d = Distribution.lognormal(p5: 0.5e9, p95: 2e9)
         for (start, n) in [(0, 4096), (4096, 1000)] {
             var seen = Set<Int>()

@@ -103,7 +103,7 @@ final class RunGuardTests: XCTestCase {
         XCTAssertEqual(estimate.metrics, 1)
         XCTAssertEqual(estimate.seriesValues, 2)
         XCTAssertEqual(estimate.uncertainInputs, 1)
-        XCTAssertEqual(estimate.bytesPerTrial, 8 * (1 + 2 + 2 * 1 + MemoryEstimate.workingColumns + 2 * 2))
+        XCTAssertEqual(estimate.bytesPerTrial, 8 * (1 + MemoryEstimate.workingColumns + 6 * 2) + 4 * 2)
         XCTAssertEqual(estimate.totalBytes, Double(estimate.bytesPerTrial) * 1e6 + MemoryEstimate.fixedBytes)
         let fixed = try plan(Probe(), yaml: "id: guard-test\nhorizon: {start: 2026Q1, end: 2027Q4}\nprobe:\n  x: 1B USD\n")
         XCTAssertEqual(MemoryEstimate(plan: fixed, trials: 10, threads: 1).uncertainInputs, 0, "a fixed input costs nothing per trial")
@@ -116,12 +116,12 @@ final class RunGuardTests: XCTestCase {
             let e = error as? DealcastError
             XCTAssertEqual(e?.code.exitStatus, 64)
             let m = e?.message ?? ""
-            XCTAssertTrue(m.contains("--trials 100000000 needs about 208.3 GB of memory") && m.contains("2080 bytes per trial")
-                          && m.contains("more than the 16.0 GB available") && m.contains("use --trials 7500000 or fewer"), m)
+            XCTAssertTrue(m.contains("--trials 100000000 needs about 93.1 GB of memory") && m.contains("928 bytes per trial")
+                          && m.contains("more than the 16.0 GB available") && m.contains("use --trials 16000000 or fewer"), m)
         }
-        let advised = MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 7_500_000, threads: 2)
+        let advised = MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 16_000_000, threads: 2)
         XCTAssertNoThrow(try advised.check(available: available))
-        XCTAssertEqual(estimate.maxTrials(available: available), Int((available - MemoryEstimate.fixedBytes) / 2080))
+        XCTAssertEqual(estimate.maxTrials(available: available), Int((available - MemoryEstimate.fixedBytes) / 928))
         XCTAssertNoThrow(try MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 100_000, threads: 2).check(available: available))
     }
 

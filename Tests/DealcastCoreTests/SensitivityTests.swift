@@ -13,8 +13,8 @@ final class SensitivityTests: XCTestCase {
         let x = (0..<n).map { _ in stream.uniform() }
         let noise = (0..<n).map { _ in stream.uniform() }
         let y = x.map { -exp(3 * $0) }  // strictly decreasing in x
-        let ranks = [("x", x.withUnsafeBufferPointer(Sensitivity.ranks)), ("noise", noise.withUnsafeBufferPointer(Sensitivity.ranks))]
-        let s = y.withUnsafeBufferPointer { Sensitivity.compute(metric: $0, inputRanks: ranks) { _ in fatalError("complete metric needs no columns") } }
+        let columns = [x, noise]
+        let s = y.withUnsafeBufferPointer { Sensitivity.compute(metrics: [$0], inputs: ["x", "noise"]) { columns[$0] }[0] }
         XCTAssertEqual(s.entries[0].input, "x")
         XCTAssertEqual(s.entries[0].spearman, -1, accuracy: 1e-12)
         // An independent input's ρ is N(0, 1/(n−1)) under the null: 4 standard errors.
@@ -25,10 +25,11 @@ final class SensitivityTests: XCTestCase {
     func testTrialsWhereTheMetricIsUndefinedAreLeftOut() {
         let x = [1.0, 2, 3, 4, 5, 6]
         let y = [10.0, .nan, 30, .nan, 50, 60]
-        let ranks = [("x", x.withUnsafeBufferPointer(Sensitivity.ranks))]
+        let full = [6.0, 5, 4, 3, 2, 1]
         let s = y.withUnsafeBufferPointer { m in
-            x.withUnsafeBufferPointer { xs in Sensitivity.compute(metric: m, inputRanks: ranks) { _ in xs } }
+            full.withUnsafeBufferPointer { f in Sensitivity.compute(metrics: [m, f], inputs: ["x"]) { _ in x } }
         }
-        XCTAssertEqual(s.entries[0].spearman, 1, accuracy: 1e-12)
+        XCTAssertEqual(s[0].entries[0].spearman, 1, accuracy: 1e-12)
+        XCTAssertEqual(s[1].entries[0].spearman, -1, accuracy: 1e-12, "a complete metric beside an incomplete one uses the full ranks")
     }
 }

@@ -13,6 +13,13 @@ public final class BlockContext {
     let moduleID: String
     let inputs: UnsafeMutableBufferPointer<Double>  // input-major: column j at j * count
     let store: ResultStore
+    /// The module's series outputs for this block in double precision, period-major per series, until
+    /// `storeSeries()` rounds them into the store (which keeps series in single precision).
+    private let seriesOutputs: UnsafeMutableBufferPointer<Double>
+    /// Where each of the module's series (by store index) starts in `seriesOutputs`.
+    private let seriesOffsets: [Int: Int]
+    /// Earlier modules' series periods read during this block, widened to double.
+    private var widened: [UnsafeMutableBufferPointer<Double>] = []
 
     init(count: Int, blockIndex: Int, firstTrial: Int, stream: RandomStream, moduleID: String,
          inputs: UnsafeMutableBufferPointer<Double>, store: ResultStore) {
@@ -23,6 +30,30 @@ public final class BlockContext {
         self.moduleID = moduleID
         self.inputs = inputs
         self.store = store
+        var offsets: [Int: Int] = [:], total = 0
+        for (s, column) in store.series.enumerated() where column.key.hasPrefix(moduleID + ".") {
+            offsets[s] = total
+            total += column.periods * count
+        }
+        seriesOffsets = offsets
+        seriesOutputs = .allocate(capacity: max(1, total))
+        seriesOutputs.initialize(repeating: .nan)
+    }
+
+    deinit {
+        seriesOutputs.deallocate()
+        widened.forEach { $0.deallocate() }
+    }
+
+    /// Rounds the module's series outputs of this block into the store (single precision).
+    func storeSeries() {
+        for (s, offset) in seriesOffsets {
+            for p in 0 ..< store.series[s].periods {
+                let from = seriesOutputs.baseAddress! + offset + p * count
+                let to = store.seriesSlice(s, period: p, from: firstTrial, count: count)
+                for i in 0 ..< count { to[i] = Float(from[i]) }
+            }
+        }
     }
 
     /// The sampled values of an input, one per trial.
@@ -48,19 +79,27 @@ public final class BlockContext {
     }
 
     /// This module's output column for `series` in `period` (0-based), to be filled for every trial.
+    /// Series are kept in single precision after the block (7 significant digits; docs/engine.md).
     public func output(_ series: String, period: Int) -> UnsafeMutableBufferPointer<Double> {
-        guard let s = store.seriesIndex["\(moduleID).\(series)"] else { preconditionFailure("\(moduleID) writes undeclared series \(series)") }
-        return store.seriesSlice(s, period: period, from: firstTrial, count: count)
+        guard let s = store.seriesIndex["\(moduleID).\(series)"], let offset = seriesOffsets[s] else {
+            preconditionFailure("\(moduleID) writes undeclared series \(series)")
+        }
+        return UnsafeMutableBufferPointer(rebasing: seriesOutputs[offset + period * count ..< offset + (period + 1) * count])
     }
 
     /// An earlier module's series value column for `period`.
     public func series(_ key: String, period: Int) -> UnsafeBufferPointer<Double> {
         guard let s = store.seriesIndex[key] else { preconditionFailure("\(moduleID) reads undeclared series \(key)") }
-        return UnsafeBufferPointer(store.seriesSlice(s, period: period, from: firstTrial, count: count))
+        let stored = store.seriesSlice(s, period: period, from: firstTrial, count: count)
+        let column = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        for i in 0 ..< count { column[i] = Double(stored[i]) }
+        widened.append(column)
+        return UnsafeBufferPointer(column)
     }
 }
 
-/// Every trial's value of every metric and series of a run, in columns.
+/// Every trial's value of every metric and series of a run, in columns. The inputs' draws are not kept:
+/// they are replayed from their streams when an analysis needs them (`RunResults.inputValues`).
 ///
 /// Each block writes only its own rows, so blocks can run on any thread in any order and the store
 /// ends up the same. A shard's store holds only its own trials, [firstTrial, firstTrial + trials);
@@ -69,7 +108,9 @@ final class ResultStore: @unchecked Sendable {
     struct SeriesColumn {
         let key: String
         let periods: Int
-        let storage: UnsafeMutableBufferPointer<Double>  // period-major: period p at p * trials
+        /// Single precision: series are most of a run's columns, and their statistics (percentile bands,
+        /// means) need no more than the 7 significant digits a Float keeps. Period-major: period p at p * trials.
+        let storage: UnsafeMutableBufferPointer<Float>
     }
 
     /// Trials held.
@@ -81,14 +122,9 @@ final class ResultStore: @unchecked Sendable {
     let metrics: [UnsafeMutableBufferPointer<Double>]
     let series: [SeriesColumn]
     let seriesIndex: [String: Int]
-    /// Every trial's draw of each uncertain input (by input index), kept for sensitivity analysis.
-    let inputColumns: [Int: UnsafeMutableBufferPointer<Double>]
 
-    init(trials: Int, firstTrial: Int = 0, metricKeys: [String], series: [(String, Int)], uncertainInputs: [Int] = []) {
+    init(trials: Int, firstTrial: Int = 0, metricKeys: [String], series: [(String, Int)]) {
         self.firstTrial = firstTrial
-        var ic: [Int: UnsafeMutableBufferPointer<Double>] = [:]
-        for j in uncertainInputs { ic[j] = .allocate(capacity: trials) }
-        inputColumns = ic
         self.trials = trials
         self.metricKeys = metricKeys
         var mi: [String: Int] = [:]
@@ -102,7 +138,7 @@ final class ResultStore: @unchecked Sendable {
         var si: [String: Int] = [:]
         self.series = series.enumerated().map { i, s in
             si[s.0] = i
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: trials * s.1)
+            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: trials * s.1)
             b.initialize(repeating: .nan)
             return SeriesColumn(key: s.0, periods: s.1, storage: b)
         }
@@ -112,19 +148,17 @@ final class ResultStore: @unchecked Sendable {
     deinit {
         metrics.forEach { $0.deallocate() }
         series.forEach { $0.storage.deallocate() }
-        inputColumns.values.forEach { $0.deallocate() }
     }
 
     /// The columns a run of `plan` keeps, for its trials [firstTrial, firstTrial + trials): every
-    /// metric and series of the plan's modules, and the draws of every uncertain input.
+    /// metric and series of the plan's modules.
     convenience init(plan: RunPlan, firstTrial: Int = 0, trials: Int) {
         var metricKeys: [String] = [], seriesKeys: [(String, Int)] = []
         for (i, m) in plan.modules.enumerated() {
             metricKeys += m.metrics.map { m.key($0.name) }
             seriesKeys += m.series.map { (m.key($0.name), plan.index(module: i, series: $0).count) }
         }
-        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
-        self.init(trials: trials, firstTrial: firstTrial, metricKeys: metricKeys, series: seriesKeys, uncertainInputs: uncertain)
+        self.init(trials: trials, firstTrial: firstTrial, metricKeys: metricKeys, series: seriesKeys)
     }
 
     /// Metric `m`'s values of run trials [from, from + count).
@@ -134,22 +168,31 @@ final class ResultStore: @unchecked Sendable {
     }
 
     /// Series `s`'s values in `period` of run trials [from, from + count).
-    func seriesSlice(_ s: Int, period: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+    func seriesSlice(_ s: Int, period: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
         let base = period * trials + from - firstTrial
         return UnsafeMutableBufferPointer(rebasing: series[s].storage[base ..< base + count])
-    }
-
-    /// Input `j`'s kept draws of run trials [from, from + count).
-    func inputSlice(_ j: Int, from: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
-        let base = from - firstTrial
-        return UnsafeMutableBufferPointer(rebasing: inputColumns[j]![base ..< base + count])
     }
 
     /// All trials of a metric, read-only.
     func values(_ m: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(metrics[m]) }
 
-    /// All trials of one period of a series, read-only.
-    func values(series s: Int, period: Int) -> UnsafeBufferPointer<Double> {
-        UnsafeBufferPointer(seriesSlice(s, period: period, from: firstTrial, count: trials))
+    /// All trials of one period of a series, widened to double.
+    func values(series s: Int, period: Int) -> [Double] {
+        seriesSlice(s, period: period, from: firstTrial, count: trials).map(Double.init)
+    }
+
+    /// A stored column: metrics in double precision, series periods in single precision.
+    enum Column {
+        case double(UnsafeMutableBufferPointer<Double>)
+        case single(UnsafeMutableBufferPointer<Float>)
+
+        /// Copies `other`'s values (of the same kind and length) into this column.
+        func copy(from other: Column) {
+            switch (self, other) {
+            case (.double(let to), .double(let from)): _ = to.update(fromContentsOf: from)
+            case (.single(let to), .single(let from)): _ = to.update(fromContentsOf: from)
+            default: preconditionFailure("columns of different kinds")
+            }
+        }
     }
 }

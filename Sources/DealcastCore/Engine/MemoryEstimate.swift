@@ -3,18 +3,19 @@ import Foundation
 /// How much memory a run of a plan needs, estimated before any trial runs, so that a `--trials`
 /// count the machine cannot hold is refused up front instead of failing (or swapping) midway.
 ///
-/// The engine keeps every trial: one 8-byte value per trial for each metric, each period of each
-/// series and each uncertain input (docs/design.md explains why). After the run, the sensitivity
-/// analysis keeps the ranks of every uncertain input (8 more bytes each), and the statistics sort
-/// and rank one column at a time, with up to `threads` columns ranked at once (about 16 bytes per
-/// trial each, plus a fixed set of working columns). On top of that comes a fixed allowance for the
-/// process itself: runtime, generators, scenario, report text.
+/// The engine keeps every trial of every metric (8 bytes each) and of every period of every series
+/// (4 bytes: single precision), not the inputs' draws, which are replayed when needed (docs/design.md
+/// explains why). After the run, the sensitivity analysis keeps the ranks of the headline metrics and
+/// replays and ranks one input per thread at a time (about 48 bytes per trial per thread: the draws,
+/// their ranks and the radix sort's buffers), and the statistics work on one column per thread: a fixed
+/// set of working columns. On top of that comes a fixed allowance for the process itself: runtime,
+/// generators, scenario, report text.
 public struct MemoryEstimate: Sendable, Equatable {
     /// Metrics kept for every trial.
     public let metrics: Int
     /// Series values (periods summed over every series) kept for every trial.
     public let seriesValues: Int
-    /// Uncertain inputs kept for every trial (fixed inputs cost nothing).
+    /// Uncertain inputs (replayed, not kept; reported for the message).
     public let uncertainInputs: Int
     /// Trials stored by this process.
     public let trials: Int
@@ -23,8 +24,9 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// Bytes of one stored value.
     public static let bytesPerValue = 8
-    /// Working columns of the statistics pass (sorted copy, metric ranks, orders, kept indices).
-    public static let workingColumns = 6
+    /// Working columns of the statistics pass: a sorted copy, orders and kept indices, and the ranks of
+    /// up to 8 headline metrics.
+    public static let workingColumns = 14
     /// Allowance for the process apart from per-trial storage: 256 MiB.
     public static let fixedBytes: Double = 256 * 1024 * 1024
 
@@ -49,8 +51,11 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// Bytes needed per trial.
     public var bytesPerTrial: Int {
-        Self.bytesPerValue * (metrics + seriesValues + 2 * uncertainInputs + Self.workingColumns + 2 * threads)
+        Self.bytesPerValue * (metrics + Self.workingColumns + 6 * threads) + Self.bytesPerSeriesValue * seriesValues
     }
+
+    /// Bytes of one stored series value (single precision).
+    public static let bytesPerSeriesValue = 4
 
     /// Bytes needed by the whole run (a Double: a huge `trials` must not overflow).
     public var totalBytes: Double { Double(bytesPerTrial) * Double(trials) + Self.fixedBytes }
@@ -71,7 +76,7 @@ public struct MemoryEstimate: Sendable, Equatable {
             ? "use --trials \(Self.rounded(fit)) or fewer, or run fewer modules (--modules)"
             : "run fewer modules (--modules)"
         throw DealcastError(.usage, "--trials \(trials) needs about \(Self.gigabytes(totalBytes)) of memory "
-            + "(\(bytesPerTrial) bytes per trial: \(metrics) metrics, \(seriesValues) series values and \(uncertainInputs) uncertain inputs "
+            + "(\(bytesPerTrial) bytes per trial: \(metrics) metrics and \(seriesValues) series values "
             + "kept for every trial, with working space), more than the \(Self.gigabytes(available)) available; \(advice)")
     }
 

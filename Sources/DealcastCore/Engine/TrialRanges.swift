@@ -6,9 +6,10 @@ extension RunResults {
         store.metricIndex[key].map { Array(store.values($0)[range]) }
     }
 
-    /// Some trials of an uncertain input's draws, in trial order (nil for fixed or unknown inputs).
+    /// Some trials of an uncertain input's draws, in trial order (nil for fixed or unknown inputs),
+    /// replayed from the run's streams (`inputValues(_:)`).
     public func inputValues(_ path: String, trials range: Range<Int>) -> [Double]? {
-        guard let j = plan.inputs.firstIndex(where: { $0.path == path }), let c = store.inputColumns[j] else { return nil }
-        return Array(c[range])
+        guard let j = uncertainInputIndex(path) else { return nil }
+        return replay(input: j, trials: range, threads: config.threads)
     }
 }

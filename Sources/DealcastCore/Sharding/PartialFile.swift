@@ -7,7 +7,7 @@ import Foundation
 /// | bytes | content |
 /// | --- | --- |
 /// | 8 | signature `89 44 43 50 0D 0A 1A 0A` (`\x89DCP\r\n\x1A\n`, PNG-style: catches text-mode transfers) |
-/// | 4 | format version, 1 |
+/// | 4 | format version, 2 |
 /// | 4 | M, length of the metadata |
 /// | M | metadata, UTF-8 JSON (`PartialMetadata`) |
 /// | 8 | CRC-64/XZ of every byte before it (guards the metadata before it is trusted) |
@@ -16,7 +16,8 @@ import Foundation
 /// | 8 | CRC-64/XZ of every byte before it |
 struct PartialFile {
     static let signature: [UInt8] = [0x89, 0x44, 0x43, 0x50, 0x0D, 0x0A, 0x1A, 0x0A]
-    static let formatVersion: UInt32 = 1
+    /// 2: no input columns; series stored from single precision (1 kept both in double precision).
+    static let formatVersion: UInt32 = 2
     /// Largest metadata accepted when reading, so a damaged length cannot ask for gigabytes.
     static let maxMetadataBytes = 64 << 20
 
@@ -37,7 +38,7 @@ struct PartialFile {
     /// - Parameter columns: the column data in the metadata's order, each `metadata.shard.trials` long.
     /// - Throws: `DealcastError` (`.cannotWrite`, exit 73) naming the file and the reason.
     static func save(to url: URL, displayPath: String, metadata: PartialMetadata, scenarioBytes: Data,
-                      datasets: [ScenarioDatasets.File], columns: [UnsafeBufferPointer<Double>]) throws(DealcastError) {
+                      datasets: [ScenarioDatasets.File], columns: [ResultStore.Column]) throws(DealcastError) {
         let json = try metadata.encoded()
         let dir = url.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
@@ -88,6 +89,24 @@ struct PartialFile {
 
         mutating func put(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { put($0) } }
         mutating func put(_ data: Data) -> Bool { data.withUnsafeBytes { put($0) } }
+
+        /// A stored column as doubles; a single-precision series column is widened (exactly) in chunks.
+        mutating func put(_ column: ResultStore.Column) -> Bool {
+            switch column {
+            case .double(let values):
+                return put(UnsafeBufferPointer(values))
+            case .single(let values):
+                var chunk = [Double](repeating: 0, count: 1 << 14)
+                var start = 0
+                while start < values.count {
+                    let end = Swift.min(start + chunk.count, values.count)
+                    for i in start ..< end { chunk[i - start] = Double(values[i]) }
+                    guard chunk[0 ..< end - start].withUnsafeBufferPointer({ put($0) }) else { return false }
+                    start = end
+                }
+                return true
+            }
+        }
 
         mutating func put(_ column: UnsafeBufferPointer<Double>) -> Bool {
             #if _endian(big)
@@ -176,15 +195,33 @@ struct PartialFile {
     /// checks the file's final checksum.
     /// - Throws: `DealcastError` (exit 65) naming the file when the columns are damaged, or 66 when the
     ///   file can no longer be read.
-    func loadColumns(into destinations: [UnsafeMutableBufferPointer<Double>]) throws(DealcastError) {
+    func loadColumns(into destinations: [ResultStore.Column]) throws(DealcastError) {
         var source = try Source(url, displayPath: displayPath)
         defer { source.release() }
         try source.seek(to: columnsOffset, checksum: headChecksum)
-        for d in destinations {
+        let chunk = UnsafeMutableBufferPointer<Double>.allocate(capacity: 1 << 14)
+        defer { chunk.deallocate() }
+        func read(_ d: UnsafeMutableBufferPointer<Double>) throws(DealcastError) {
             try source.fill(exactly: UnsafeMutableRawBufferPointer(d))
             #if _endian(big)
             for i in d.indices { d[i] = Double(bitPattern: UInt64(littleEndian: d[i].bitPattern)) }
             #endif
+        }
+        for destination in destinations {
+            switch destination {
+            case .double(let d):
+                try read(d)
+            case .single(let f):
+                // Written widened from single precision, so narrowing gives the stored values back exactly.
+                var start = 0
+                while start < f.count {
+                    let end = Swift.min(start + chunk.count, f.count)
+                    let part = UnsafeMutableBufferPointer(rebasing: chunk[0 ..< end - start])
+                    try read(part)
+                    for i in start ..< end { f[i] = Float(part[i - start]) }
+                    start = end
+                }
+            }
         }
         let computed = source.crc.value
         let stored = try source.bytes(8)

@@ -76,11 +76,10 @@ public struct PartialMetadata: Codable, Sendable, Equatable {
         /// Metric keys, `<module>.<metric>`.
         public var metrics: [String]
         public var series: [Series]
-        /// Field paths of the uncertain inputs whose draws are kept.
-        public var inputs: [String]
+        // The inputs' draws are not stored: the merge replays them from the run's seed when needed.
 
         /// Number of columns.
-        public var count: Int { metrics.count + series.reduce(0) { $0 + $1.periods } + inputs.count }
+        public var count: Int { metrics.count + series.reduce(0) { $0 + $1.periods } }
     }
 
     public var dealcastVersion: String

@@ -69,7 +69,7 @@ public final class ShardResult: @unchecked Sendable {
             columns: store.columnLayout(plan),
             threads: config.threads,
             wallSeconds: wallSeconds)
-        let columns = store.columns(from: store.firstTrial, count: store.trials).map { UnsafeBufferPointer($0) }
+        let columns = store.columns(from: store.firstTrial, count: store.trials)
         try PartialFile.save(to: url, displayPath: displayPath, metadata: metadata, scenarioBytes: p.scenarioBytes,
                               datasets: datasets, columns: columns)
     }
@@ -91,19 +91,17 @@ extension Engine {
 
 extension ResultStore {
     /// Every column of the store for run trials [from, from + count), in the partial file's order:
-    /// metrics, then each series period by period, then the uncertain inputs by index.
-    func columns(from: Int, count: Int) -> [UnsafeMutableBufferPointer<Double>] {
-        var out = metrics.indices.map { metricSlice($0, from: from, count: count) }
+    /// metrics, then each series period by period.
+    func columns(from: Int, count: Int) -> [Column] {
+        var out = metrics.indices.map { Column.double(metricSlice($0, from: from, count: count)) }
         for (s, column) in series.enumerated() {
-            for p in 0 ..< column.periods { out.append(seriesSlice(s, period: p, from: from, count: count)) }
+            for p in 0 ..< column.periods { out.append(.single(seriesSlice(s, period: p, from: from, count: count))) }
         }
-        for j in inputColumns.keys.sorted() { out.append(inputSlice(j, from: from, count: count)) }
         return out
     }
 
     /// The names of `columns(from:count:)`, as a partial's metadata records them.
     func columnLayout(_ plan: RunPlan) -> PartialMetadata.Columns {
-        PartialMetadata.Columns(metrics: metricKeys, series: series.map { .init(key: $0.key, periods: $0.periods) },
-                                inputs: inputColumns.keys.sorted().map { plan.inputs[$0].path })
+        PartialMetadata.Columns(metrics: metricKeys, series: series.map { .init(key: $0.key, periods: $0.periods) })
     }
 }

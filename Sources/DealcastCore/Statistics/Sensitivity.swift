@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Rank-based sensitivity of a metric to the uncertain inputs, as the desktop Monte Carlo tools show it.
 public struct Sensitivity: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
@@ -14,17 +16,17 @@ public struct Sensitivity: Sendable, Equatable {
     /// Entries by decreasing |ρ|.
     public let entries: [Entry]
 
-    /// Ranks with ties given their average rank (1-based).
-    /// - Complexity: O(n log n).
+    /// Ranks with ties given their average rank (1-based); no NaN.
+    /// - Complexity: O(n) (`RadixSort.order`).
     public static func ranks(_ x: UnsafeBufferPointer<Double>) -> [Double] {
-        let order = x.indices.sorted { x[$0] < x[$1] }
+        let order = RadixSort.order(x)
         var r = [Double](repeating: 0, count: x.count)
         var i = 0
         while i < order.count {
             var j = i
-            while j + 1 < order.count && x[order[j + 1]] == x[order[i]] { j += 1 }
+            while j + 1 < order.count && x[Int(order[j + 1])] == x[Int(order[i])] { j += 1 }
             let avg = Double(i + j) / 2 + 1
-            for k in i ... j { r[order[k]] = avg }
+            for k in i ... j { r[Int(order[k])] = avg }
             i = j + 1
         }
         return r
@@ -46,31 +48,51 @@ public struct Sensitivity: Sendable, Equatable {
         return sab / (saa * sbb).squareRoot()
     }
 
-    /// Spearman correlations of `metric` with each input.
+    /// Spearman correlations of each of `metrics` with each input, in one pass over the inputs.
     ///
+    /// Each input's draws are asked for once (`column`, which may replay them from the run's streams),
+    /// ranked once (over all trials, for the metrics defined in every trial; over the defined trials of
+    /// each other metric) and dropped once correlated, so the memory needed is the metrics' ranks plus a
+    /// few columns per core, not a column per input. Inputs are processed in parallel; every
+    /// correlation is computed on its own, so the result does not depend on the thread count.
     /// - Parameters:
-    ///   - inputRanks: each input's ranks over all trials (computed once per run and shared by metrics).
-    ///   - inputs: each input's draws, used only when the metric is undefined in some trials, to rank
-    ///     the inputs over the trials where it is defined.
-    public static func compute(metric: UnsafeBufferPointer<Double>, inputRanks: [(String, [Double])],
-                               inputs: (Int) -> UnsafeBufferPointer<Double>) -> Sensitivity {
-        let keep = metric.indices.filter { !metric[$0].isNaN }
-        let complete = keep.count == metric.count
-        let m = complete ? Array(metric) : keep.map { metric[$0] }
-        let mr = m.withUnsafeBufferPointer { ranks($0) }
-        var rhos: [(String, Double)] = []
-        for (j, (path, r)) in inputRanks.enumerated() {
-            if complete {
-                rhos.append((path, pearson(r, mr)))
-            } else {
-                let column = inputs(j)
-                let x = keep.map { column[$0] }
-                rhos.append((path, pearson(x.withUnsafeBufferPointer { ranks($0) }, mr)))
+    ///   - metrics: each metric's values in trial order, NaN where it is undefined.
+    ///   - inputs: each uncertain input's path; `column(i)` gives input i's draws in trial order.
+    /// - Returns: one `Sensitivity` per metric, in order.
+    /// - Complexity: O((k + m)·n) for k inputs, m metrics and n trials (`RadixSort`), plus k `column` calls.
+    public static func compute(metrics: [UnsafeBufferPointer<Double>], inputs: [String],
+                               column: @escaping @Sendable (Int) -> [Double]) -> [Sensitivity] {
+        // Per metric: the trials where it is defined (nil when all are) and its ranks over them.
+        let prepared: [(keep: [Int]?, ranks: [Double])] = metrics.map { metric in
+            let keep = metric.indices.filter { !metric[$0].isNaN }
+            if keep.count == metric.count { return (nil, ranks(metric)) }
+            let m = keep.map { metric[$0] }
+            return (keep, m.withUnsafeBufferPointer { ranks($0) })
+        }
+        let k = inputs.count, mCount = metrics.count
+        let rho = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, k * mCount))
+        rho.initialize(repeating: 0)
+        defer { rho.deallocate() }
+        nonisolated(unsafe) let out = rho
+        let anyComplete = prepared.contains { $0.keep == nil }
+        DispatchQueue.concurrentPerform(iterations: k) { j in
+            let draws = column(j)
+            let full = anyComplete ? draws.withUnsafeBufferPointer { ranks($0) } : []
+            for (i, p) in prepared.enumerated() {
+                if let keep = p.keep {
+                    let x = keep.map { draws[$0] }
+                    out[j * mCount + i] = pearson(x.withUnsafeBufferPointer { ranks($0) }, p.ranks)
+                } else {
+                    out[j * mCount + i] = pearson(full, p.ranks)
+                }
             }
         }
-        let total = rhos.reduce(0) { $0 + $1.1 * $1.1 }
-        let entries = rhos.map { Entry(input: $0.0, spearman: $0.1, contribution: total > 0 ? ($0.1 < 0 ? -1 : 1) * $0.1 * $0.1 / total : 0) }
-            .sorted { abs($0.spearman) != abs($1.spearman) ? abs($0.spearman) > abs($1.spearman) : $0.input < $1.input }
-        return Sensitivity(entries: entries)
+        return (0 ..< mCount).map { i in
+            let rhos = (0 ..< k).map { (inputs[$0], rho[$0 * mCount + i]) }
+            let total = rhos.reduce(0) { $0 + $1.1 * $1.1 }
+            let entries = rhos.map { Entry(input: $0.0, spearman: $0.1, contribution: total > 0 ? ($0.1 < 0 ? -1 : 1) * $0.1 * $0.1 / total : 0) }
+                .sorted { abs($0.spearman) != abs($1.spearman) ? abs($0.spearman) > abs($1.spearman) : $0.input < $1.input }
+            return Sensitivity(entries: entries)
+        }
     }
 }

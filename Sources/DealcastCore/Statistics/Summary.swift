@@ -1,5 +1,3 @@
-internal import CGSL
-
 /// The statistics Dealcast reports for every metric.
 public struct Summary: Sendable, Equatable {
     /// Trials with a defined value (all trials unless the metric may be undefined).
@@ -31,34 +29,37 @@ public struct Summary: Sendable, Equatable {
     ///
     /// Mean and variance are plain two-pass sums in trial order (a fixed order, so the result is the
     /// same bit for bit at any thread count); GSL's running mean was 15× slower on 10M values.
-    /// Percentiles use GSL's `gsl_stats_quantile_from_sorted_data` (linear interpolation between order
-    /// statistics, numpy's default) after a Swift sort (GSL's heapsort was 4× slower).
-    /// - Complexity: O(n log n).
+    /// Percentiles interpolate linearly between order statistics, as GSL's
+    /// `gsl_stats_quantile_from_sorted_data` and numpy's default do; the order statistics are found by
+    /// selection (`OrderStatistics`), not by sorting: the same numbers, in linear time.
+    /// - Complexity: O(n).
     public static func of(_ values: UnsafeBufferPointer<Double>) -> Summary {
-        var sorted = [Double]()
-        sorted.reserveCapacity(values.count)
-        for v in values where !v.isNaN { sorted.append(v) }
-        let undefined = values.count - sorted.count
-        let n = sorted.count
+        var defined = [Double]()
+        defined.reserveCapacity(values.count)
+        for v in values where !v.isNaN { defined.append(v) }
+        let undefined = values.count - defined.count
+        let n = defined.count
         guard n > 0 else {
             return Summary(n: 0, undefined: undefined, mean: .nan, sd: .nan, stderr: .nan, min: .nan, max: .nan,
                            p5: .nan, p25: .nan, p50: .nan, p75: .nan, p95: .nan)
         }
         var sum = 0.0
-        for v in sorted { sum += v }
+        for v in defined { sum += v }
         var mean = sum / Double(n)
         var ss = 0.0
-        for v in sorted { let d = v - mean; ss += d * d }
-        sorted.sort()
-        // Constant data has no spread, whatever rounding the mean picked up.
-        let constant = sorted[0] == sorted[n - 1]
-        if constant { mean = sorted[0] }
-        let sd = n > 1 && !constant ? (ss / Double(n - 1)).squareRoot() : 0
-        let q: (Double) -> Double = { p in
-            sorted.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, n, p) }
+        for v in defined { let d = v - mean; ss += d * d }
+        var lowest = defined[0], highest = defined[0]
+        for v in defined {
+            if v < lowest { lowest = v }
+            if v > highest { highest = v }
         }
+        // Constant data has no spread, whatever rounding the mean picked up.
+        let constant = lowest == highest
+        if constant { mean = lowest }
+        let sd = n > 1 && !constant ? (ss / Double(n - 1)).squareRoot() : 0
+        let quantiles = defined.withUnsafeMutableBufferPointer { OrderStatistics.quantiles(percentiles.map(\.1), of: $0) }
         return Summary(n: n, undefined: undefined, mean: mean, sd: sd, stderr: sd / Double(n).squareRoot(),
-                       min: sorted[0], max: sorted[n - 1], p5: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95))
+                       min: lowest, max: highest, p5: quantiles[0], p25: quantiles[1], p50: quantiles[2], p75: quantiles[3], p95: quantiles[4])
     }
 }
 

@@ -5,9 +5,11 @@ struct SortedSample {
     let values: [Double]
 
     /// Sorts `trials`, leaving out undefined (NaN) values.
-    /// - Complexity: O(n log n).
+    /// - Complexity: O(n) (`RadixSort`).
     init(_ trials: [Double]) {
-        values = trials.filter { !$0.isNaN }.sorted()
+        var v = trials.filter { !$0.isNaN }
+        RadixSort.sort(&v)
+        values = v
     }
 
     var count: Int { values.count }

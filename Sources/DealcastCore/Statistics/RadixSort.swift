@@ -1,0 +1,130 @@
+/// Sorting of Double columns in linear time, for the statistics pass after a run.
+///
+/// Every statistic of a run sorts or ranks a column of up to tens of millions of trials: percentiles
+/// (`Summary`), rank correlations (`Sensitivity`), charts. A least-significant-digit radix sort on the
+/// doubles' bit patterns does that in six counting passes of 11 bits (2048 buckets, which stay in the
+/// L1 cache; fewer passes when a digit is the same in every value, as the sign and exponent bits often
+/// are), with no comparisons. It is stable, so equal values keep their trial order and the result never
+/// depends on anything but the values. (`Summary` needs only five order statistics and selects them
+/// instead: `OrderStatistics`.)
+///
+/// The bit pattern of an IEEE 754 double orders like the number once the sign bit is flipped for
+/// positive values and every bit is flipped for negative ones; −0 is folded into +0 first, so the two
+/// zeros sort as equal. NaN has no place in the order: callers leave it out.
+public enum RadixSort {
+    /// The order-preserving key of `x` (not NaN).
+    @inline(__always)
+    static func key(_ x: Double) -> UInt64 {
+        let bits = (x + 0.0).bitPattern  // −0 + 0 = +0
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    @inline(__always)
+    static func value(_ key: UInt64) -> Double {
+        Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
+    }
+
+    /// Sorts `values` (no NaN) in increasing order.
+    /// - Complexity: O(n), six passes at most.
+    public static func sort(_ values: inout [Double]) {
+        let n = values.count
+        guard n > 1 else { return }
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
+            values.withUnsafeBufferPointer { v in for i in 0 ..< n { buffer[i] = key(v[i]) } }
+            count = n
+        }
+        var spare = [UInt64](repeating: 0, count: n)
+        var none = [UInt32](), noneSpare = [UInt32]()
+        passes(&keys, &spare, carrying: &none, &noneSpare)
+        keys.withUnsafeBufferPointer { k in
+            values.withUnsafeMutableBufferPointer { v in for i in 0 ..< n { v[i] = value(k[i]) } }
+        }
+    }
+
+    /// The permutation that sorts `values` (no NaN): `order[r]` is the index of the r-th smallest value,
+    /// equal values in index order.
+    /// - Precondition: `values.count` < 2³².
+    /// - Complexity: O(n), six passes at most.
+    public static func order(_ values: UnsafeBufferPointer<Double>) -> [UInt32] {
+        let n = values.count
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0 ..< n { buffer[i] = key(values[i]) }
+            count = n
+        }
+        var index = [UInt32](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0 ..< n { buffer[i] = UInt32(i) }
+            count = n
+        }
+        guard n > 1 else { return index }
+        var spare = [UInt64](repeating: 0, count: n)
+        var indexSpare = [UInt32](repeating: 0, count: n)
+        passes(&keys, &spare, carrying: &index, &indexSpare)
+        return index
+    }
+
+    /// The counting passes, least significant digit first, each stable. A digit that is the same in every
+    /// key is skipped. `index`, when not empty, is permuted along with the keys.
+    private static func passes(_ keys: inout [UInt64], _ spare: inout [UInt64], carrying index: inout [UInt32], _ indexSpare: inout [UInt32]) {
+        let n = keys.count
+        let carry = !index.isEmpty
+        // Locals, not the static lets, inside the loops: a static is read through a lazy-initialisation check.
+        let digits = 6, buckets = 2048, digitBits: UInt64 = 11
+        let mask = UInt64(buckets - 1)
+        // Every digit's histogram in one read of the keys.
+        var counts = [Int](repeating: 0, count: digits * buckets)
+        keys.withUnsafeBufferPointer { k in
+            counts.withUnsafeMutableBufferPointer { c in
+                for i in 0 ..< n {
+                    let x = k[i]
+                    for d in 0 ..< digits { c[d * buckets + Int((x >> (digitBits * UInt64(d))) & mask)] += 1 }
+                }
+            }
+        }
+        var offset = [Int](repeating: 0, count: buckets)
+        for d in 0 ..< digits {
+            let shift = digitBits * UInt64(d)
+            if counts[d * buckets + Int((keys[0] >> shift) & mask)] == n { continue }  // every key has this digit: nothing moves
+            var total = 0
+            for b in 0 ..< buckets { offset[b] = total; total += counts[d * buckets + b] }
+            keys.withUnsafeMutableBufferPointer { from in
+                spare.withUnsafeMutableBufferPointer { to in
+                    offset.withUnsafeMutableBufferPointer { o in
+                        index.withUnsafeMutableBufferPointer { fromIndex in
+                            indexSpare.withUnsafeMutableBufferPointer { toIndex in
+                                scatter(from, to, carry ? fromIndex : nil, carry ? toIndex : nil, o, shift: shift, mask: mask)
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &spare)
+            if carry { swap(&index, &indexSpare) }
+        }
+    }
+
+    /// One stable counting pass: each key (and its index) to its digit's next free slot.
+    @inline(__always)
+    private static func scatter(_ from: UnsafeMutableBufferPointer<UInt64>, _ to: UnsafeMutableBufferPointer<UInt64>,
+                                _ fromIndex: UnsafeMutableBufferPointer<UInt32>?, _ toIndex: UnsafeMutableBufferPointer<UInt32>?,
+                                _ o: UnsafeMutableBufferPointer<Int>, shift: UInt64, mask: UInt64) {
+        let src = from.baseAddress!, dst = to.baseAddress!, slot = o.baseAddress!
+        if let fi = fromIndex?.baseAddress, let ti = toIndex?.baseAddress {
+            for i in 0 ..< from.count {
+                let x = src[i]
+                let b = Int((x >> shift) & mask)
+                let at = slot[b]
+                dst[at] = x
+                ti[at] = fi[i]
+                slot[b] = at + 1
+            }
+        } else {
+            for i in 0 ..< from.count {
+                let x = src[i]
+                let b = Int((x >> shift) & mask)
+                let at = slot[b]
+                dst[at] = x
+                slot[b] = at + 1
+            }
+        }
+    }
+}
