@@ -96,11 +96,11 @@ final class OneAtATimeTests: XCTestCase {
         XCTAssertEqual(b.swing, 9.6, accuracy: 1e-9)
         XCTAssertEqual(c.swing, 0, "an input the module ignores changes nothing, bit for bit")
         XCTAssertEqual(c.low, y.base)
-        // Base: 2 · 10 − 3 · 2 + 5 + ½ · (mean of the module stream's first 4096 normals in block 0).
+        // Base: 2 · 10 − 3 · 2 + 5 + ½ · (mean of the module stream's first 1024 normals in block 0).
         let stream = RandomStream(kind: .taus2, seed: SeedDerivation.seed(run: 3, block: 0, stream: "module:linear"))
         var noise = 0.0
         for _ in 0 ..< s.trials { noise += stream.standardNormal() }
-        XCTAssertEqual(s.trials, RunConfiguration.defaultBlockSize, "one block of module draws")
+        XCTAssertEqual(s.trials, OneAtATime.trialsPerConfiguration, "the first 1024 trials of block 0's module draws")
         XCTAssertEqual(y.base, 19 + 0.5 * noise / Double(s.trials), accuracy: 1e-9)
     }
 

@@ -152,7 +152,7 @@ public enum Engine {
         let started = DispatchTime.now()
         let firstTrial = blocks.lowerBound * config.blockSize
         let store = existing ?? ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial)
-        let failures = FailureLog()
+        let failures = FirstFailure()
         let done = Counter()
         let count = blocks.count
         let threads = max(1, min(config.threads, count))
@@ -164,7 +164,7 @@ public enum Engine {
                 do throws(DealcastError) {
                     try runBlock(b, plan, config, store, scratch)
                 } catch {
-                    failures.record(block: b, error)
+                    failures.record(b, error)
                     return
                 }
                 let n = done.increment()
@@ -187,19 +187,20 @@ public enum Engine {
     }
 }
 
-/// The first failure in block order, so that the error reported does not depend on thread timing.
-private final class FailureLog: @unchecked Sendable {
+/// The failure of the lowest-numbered block (or unit of work), so that the error reported does not
+/// depend on thread timing; work numbered after it need not start.
+final class FirstFailure: @unchecked Sendable {
     private let lock = NSLock()
-    private var failure: (block: Int, error: DealcastError)?
+    private var failure: (index: Int, error: DealcastError)?
 
-    func record(block: Int, _ error: DealcastError) {
+    func record(_ index: Int, _ error: DealcastError) {
         lock.lock(); defer { lock.unlock() }
-        if failure == nil || block < failure!.block { failure = (block, error) }
+        if failure == nil || index < failure!.index { failure = (index, error) }
     }
 
-    func stopBefore(_ block: Int) -> Bool {
+    func stopBefore(_ index: Int) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        return failure.map { $0.block < block } ?? false
+        return failure.map { $0.index < index } ?? false
     }
 
     var first: DealcastError? {

@@ -98,7 +98,7 @@ struct FixedInputEvaluation {
              describe: @Sendable (_ unit: Int) -> String) throws(DealcastError) {
         guard units > 0 else { return }
         precondition(rows >= 1 && rows <= config.blockSize)
-        let failures = UnitFailures()
+        let failures = FirstFailure()
         let threads = max(1, min(config.threads, units))
         let plan = self.plan, config = self.config, rows = self.rows
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
@@ -112,7 +112,7 @@ struct FixedInputEvaluation {
                 do throws(DealcastError) {
                     try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, store: store)
                 } catch {
-                    failures.record(unit: baseline, DealcastError(error.code, "\(describe(baseline)): \(error.message)"))
+                    failures.record(baseline, DealcastError(error.code, "\(describe(baseline)): \(error.message)"))
                     return
                 }
                 let copy = ResultStore(plan: plan, trials: rows)
@@ -126,7 +126,7 @@ struct FixedInputEvaluation {
                 do throws(DealcastError) {
                     try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, store: store, only: only)
                 } catch {
-                    failures.record(unit: u, DealcastError(error.code, "\(describe(u)): \(error.message)"))
+                    failures.record(u, DealcastError(error.code, "\(describe(u)): \(error.message)"))
                     return
                 }
                 collect(u, Outputs(store: store, rows: rows))
@@ -156,26 +156,5 @@ extension ResultStore {
                 _ = series[c].storage.update(fromContentsOf: source.series[c].storage)
             }
         }
-    }
-}
-
-/// The failure of the lowest-numbered unit, so that the error reported does not depend on thread timing.
-private final class UnitFailures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failure: (unit: Int, error: DealcastError)?
-
-    func record(unit: Int, _ error: DealcastError) {
-        lock.lock(); defer { lock.unlock() }
-        if failure == nil || unit < failure!.unit { failure = (unit, error) }
-    }
-
-    func stopBefore(_ unit: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        return failure.map { $0.unit < unit } ?? false
-    }
-
-    var first: DealcastError? {
-        lock.lock(); defer { lock.unlock() }
-        return failure?.error
     }
 }
