@@ -16,7 +16,7 @@ struct Dealcast: ParsableCommand {
             or unreadable, 69 plugin unusable, 70 internal error, 73 output cannot be written.
             """,
         version: version,
-        subcommands: [Run.self, Merge.self, Validate.self, Modules.self, Compare.self, Fit.self],
+        subcommands: [Run.self, Merge.self, Validate.self, Modules.self, Compare.self, Fit.self, DrawFloorCommand.self],
         defaultSubcommand: nil
     )
 
@@ -67,9 +67,14 @@ struct Validate: ParsableCommand {
     func run() throws {
         try exiting {
             let s = try scenario.load()
-            let plan = try RunPlan(scenario: s, registry: try Dealcast.registry(plugins: try plugins.load()), selection: modules.map(splitList))
+            let registry = try Dealcast.registry(plugins: try plugins.load())
+            let plan = try RunPlan(scenario: s, registry: registry, selection: modules.map(splitList))
+            // Every variant must bind too: a mistake in one is found here, not when compare runs it.
+            let variants = try s.variants()
+            for v in variants { _ = try RunPlan(scenario: try s.applying(v), registry: registry, selection: modules.map(splitList)) }
             let uncertain = plan.inputs.filter { !$0.value.distribution.isFixed }.count
-            print("\(s.displayPath): valid — \(plan.modules.count) modules (\(plan.modules.map(\.id).joined(separator: ", "))), \(plan.inputs.count) inputs of which \(uncertain) uncertain")
+            let named = variants.isEmpty ? "" : "; \(variants.count) variant\(variants.count == 1 ? "" : "s") (\(variants.map(\.name).joined(separator: ", "))) valid too"
+            print("\(s.displayPath): valid — \(plan.modules.count) modules (\(plan.modules.map(\.id).joined(separator: ", "))), \(plan.inputs.count) inputs of which \(uncertain) uncertain\(named)")
             let unsourced = plan.inputs.filter { $0.provenance.kind == .unstated }
             for i in unsourced {
                 FileHandle.standardError.write(Data("warning: \(s.displayPath):\(s.line(of: i.path).map(String.init) ?? "?"): \(i.path): no source or assumption given\n".utf8))

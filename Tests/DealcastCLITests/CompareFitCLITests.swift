@@ -133,6 +133,19 @@ final class CompareFitCLITests: XCTestCase {
         XCTAssertEqual(typo.status, 65, typo.stderr)
         XCTAssertTrue(typo.stderr.contains("typo.yaml:\(line): variants[0].set:"), typo.stderr)
         XCTAssertTrue(typo.stderr.contains("did you mean 'partnership_outcome.time_to_milestone'?"), typo.stderr)
+
+        // validate checks every variant too, with the same located error; a good file lists its variants.
+        let validateTypo = try CLI.run(["validate", "typo.yaml"], in: dir)
+        XCTAssertEqual(validateTypo.status, 65, validateTypo.stderr)
+        XCTAssertTrue(validateTypo.stderr.contains("typo.yaml:\(line): variants[0].set:"), validateTypo.stderr)
+        try base.replacingOccurrences(of: "review_probability: 1\n", with: "review_probability: 2\n")
+            .write(to: dir.appendingPathComponent("range.yaml"), atomically: true, encoding: .utf8)
+        let validateRange = try CLI.run(["validate", "range.yaml"], in: dir)
+        XCTAssertEqual(validateRange.status, 65, validateRange.stderr)
+        XCTAssertTrue(validateRange.stderr.contains("review_probability"), validateRange.stderr)
+        let good = try CLI.run(["validate", "base.yaml"], in: dir)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.contains("2 variants (no milestone tranche, blocked in the EU) valid too"), good.stdout)
     }
 
     // MARK: fit
