@@ -5,6 +5,9 @@ ARGS ?=
 # `make fuzz`: how long to fuzz (seconds), and the folder for the fuzzer's build, growing corpus and crashes.
 FUZZ_SECONDS ?= 120
 FUZZ_DIR ?= .build-fuzz
+# `make bench`: arguments of bench/bench.py, and the build folder of the release executable it times.
+BENCH_ARGS ?=
+BENCH_SCRATCH ?= .build
 
 .PHONY: all deps build run test bench fuzz clean
 
@@ -26,6 +29,15 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## Benchmark (issue 8): build release, then time the default scenario at 10^5, 10^6 and 10^7 trials on
+## 1 thread and all cores against bench/numpy_reference.py and the draw floor; writes
+## bench/results/<date>.md. BENCH_ARGS go to bench/bench.py, e.g. BENCH_ARGS="--trials 1e5,1e6 --skip-numpy"
+## (bench/README.md). BENCH_SCRATCH is the build folder of the executable timed.
+bench: deps
+	@./scripts/ensure-deps.sh --bench
+	$(SWIFT) build -c release --product dealcast --scratch-path $(BENCH_SCRATCH)
+	python3 bench/bench.py --dealcast $(BENCH_SCRATCH)/release/dealcast $(BENCH_ARGS)
 
 ## Fuzz the scenario loader and binder with libFuzzer for FUZZ_SECONDS seconds, starting from the
 ## invalid-scenario corpus and the bundled datasets. A crash, hang or runaway allocation is saved as
