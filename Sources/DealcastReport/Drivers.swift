@@ -24,14 +24,15 @@ public struct Driver: Sendable, Equatable {
     ///
     /// The tenths are cut at the input distribution's own 10th and 90th percentiles (its inverse CDF),
     /// so no sort is needed: one pass over the trials per input. Trials where the metric is
-    /// undefined are left out.
+    /// undefined are left out. Over the trials the rank correlations use (`RunResults.sensitivityTrials`).
     /// - Complexity: O(top × trials).
     public static func of(_ results: RunResults, metric key: String, top: Int = 10) -> [Driver] {
-        guard let sensitivity = results.sensitivity(key), let metric = results.values(key) else { return [] }
+        let trials = 0 ..< results.sensitivityTrials
+        guard let sensitivity = results.sensitivity(key), let metric = results.values(key, trials: trials) else { return [] }
         var out: [Driver] = []
         for entry in sensitivity.entries.prefix(top) {
             guard let input = results.plan.inputs.first(where: { $0.path == entry.input }),
-                  let draws = results.inputValues(entry.input) else { continue }
+                  let draws = results.inputValues(entry.input, trials: trials) else { continue }
             let low = input.value.distribution.quantile(0.1), high = input.value.distribution.quantile(0.9)
             var lowSum = 0.0, lowCount = 0, highSum = 0.0, highCount = 0
             for i in metric.indices where !metric[i].isNaN {

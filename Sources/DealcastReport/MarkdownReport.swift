@@ -109,7 +109,11 @@ public enum MarkdownReport {
         }
         var md = "### What drives `\(metric.key)`\n\n"
         md += content.charts.markdown(at: .drivers(metric.key))
-        md += "Spearman rank correlation of each uncertain input with the metric, its share of the variance explained (squared correlations, normalised), and the metric's mean over the trials where the input was drawn in its lowest and in its highest tenth (the tornado's bars; overall mean \(ValueFormat.format(metric.summary.mean, unit: metric.spec.unit))). Top ten inputs.\n\n"
+        md += "Spearman rank correlation of each uncertain input with the metric, its share of the variance explained (squared correlations, normalised), and the metric's mean over the trials where the input was drawn in its lowest and in its highest tenth (the tornado's bars; overall mean \(ValueFormat.format(metric.summary.mean, unit: metric.spec.unit))). Top ten inputs."
+        if results.sensitivityTrials < results.config.trials {
+            md += " Computed on the run's first \(ValueFormat.grouped(Double(results.sensitivityTrials), 0)) trials (\(results.sensitivityTrials / results.config.blockSize) blocks), where a correlation's standard error is about \(UnitFormat.fixed(1 / Double(results.sensitivityTrials - 1).squareRoot(), 3))."
+        }
+        md += "\n\n"
         let drivers = content.drivers[metric.key] ?? []
         let f = { (v: Double) in ValueFormat.format(v, unit: metric.spec.unit) }
         let rows = s.entries.prefix(10).map { e -> [String] in

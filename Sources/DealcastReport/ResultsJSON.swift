@@ -17,6 +17,7 @@ public enum ResultsJSON {
             ("threads", .number(Double(manifest.threads))),
             ("shards", .number(Double(manifest.shards))),
             ("wall_seconds", .number((manifest.wallSeconds * 1000).rounded() / 1000)),
+            ("sensitivity_trials", .number(Double(results.sensitivityTrials))),
         ]
         if let c = results.plan.correlation, c.repairRequested {
             run.append(("correlation_repair", .number(c.repairDistance)))

@@ -63,6 +63,20 @@ final class InputReplayTests: XCTestCase {
         }
     }
 
+    /// Past 262 144 trials the rank correlations use the run's first 262 144 (64 whole blocks): the same
+    /// numbers as computing them on that prefix by hand.
+    func testRankCorrelationsOfALongRunUseItsFirst64Blocks() throws {
+        let r = try run(sampling: .random, correlation: .imanConover, trials: RunResults.sensitivityTrialLimit + 5000)
+        XCTAssertEqual(r.sensitivityTrials, 64 * 4096)
+        let prefix = 0 ..< r.sensitivityTrials
+        let metric = try XCTUnwrap(r.values("echo.d", trials: prefix))
+        let names = ["a", "b", "c", "d"]
+        let columns = try names.map { try XCTUnwrap(r.inputValues("echo.\($0)", trials: prefix)) }
+        let expected = metric.withUnsafeBufferPointer { Sensitivity.compute(metrics: [$0], inputs: names.map { "echo.\($0)" }) { columns[$0] }[0] }
+        XCTAssertEqual(r.sensitivity("echo.d"), expected)
+        XCTAssertEqual(expected.entries[0].input, "echo.d")
+    }
+
     /// Sensitivity ranks the replayed draws: an input that is the metric has ρ = 1.
     func testSensitivityUsesTheReplayedDraws() throws {
         let r = try run(sampling: .lhs, correlation: .imanConover)

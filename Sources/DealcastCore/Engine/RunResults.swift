@@ -80,20 +80,34 @@ public final class RunResults: @unchecked Sendable {
     /// The first call computes, in one pass over the inputs, the metric asked for and every headline
     /// metric (the ones the report asks for), so that no input is ranked twice and no input's ranks are
     /// kept (`Sensitivity.compute(metrics:inputs:)`); later calls for those metrics are free.
+    ///
+    /// Over the first `sensitivityTrials` trials (all of them up to 262 144).
     public func sensitivity(_ key: String) -> Sensitivity? {
         if let cached = sensitivityCache[key] { return cached }
         guard store.metricIndex[key] != nil else { return nil }
         var keys = [key]
         for m in metrics where m.spec.headline && m.key != key && sensitivityCache[m.key] == nil { keys.append(m.key) }
         let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
-        let computed = Sensitivity.compute(metrics: keys.map { store.values(store.metricIndex[$0]!) }, inputs: uncertain.map { plan.inputs[$0].path }) { i in
-            self.replay(input: uncertain[i], trials: 0 ..< self.config.trials, threads: 1)
+        let n = sensitivityTrials
+        let computed = Sensitivity.compute(metrics: keys.map { UnsafeBufferPointer(rebasing: store.values(store.metricIndex[$0]!)[0 ..< n]) },
+                                           inputs: uncertain.map { plan.inputs[$0].path }) { i in
+            self.replay(input: uncertain[i], trials: 0 ..< n, threads: 1)
         }
         for (k, s) in zip(keys, computed) { sensitivityCache[k] = s }
         return computed[0]
     }
 
     private var sensitivityCache: [String: Sensitivity] = [:]
+
+    /// Most trials the rank correlations and the tornado's drivers are computed on: 64 blocks. Under
+    /// independence the standard error of a Spearman ρ over n trials is about 1/√(n − 1), 0.002 here,
+    /// below the three decimals the report shows; ranking every input over 10⁷ trials instead cost
+    /// most of a run's time after the engine (docs/engine.md, "Statistics").
+    public static let sensitivityTrialLimit = 262_144
+
+    /// The trials the rank correlations and drivers are computed on: the run's first
+    /// min(trials, `sensitivityTrialLimit`), whole blocks, the same at any thread or shard count.
+    public var sensitivityTrials: Int { min(config.trials, Self.sensitivityTrialLimit) }
 
     /// Standard errors and 95% confidence intervals of a metric's mean, p5 and p95, by batch means over
     /// the run's blocks (`Convergence`). Nil for an unknown metric or a run too small to batch.

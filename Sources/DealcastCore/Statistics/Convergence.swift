@@ -78,7 +78,7 @@ public struct Convergence: Sendable, Equatable {
     ///   - blockSize: the run's trials per block.
     /// - Returns: nil with fewer than two batches holding a defined value (fewer than 2·`minimumBatches`
     ///   trials in a one-block run, or a metric defined in a single batch).
-    /// - Complexity: O(n log(n / B)) for n trials in B batches: each batch is sorted on its own.
+    /// - Complexity: O(n): each batch's percentiles are selected (`OrderStatistics`), not sorted.
     public static func of(_ values: UnsafeBufferPointer<Double>, summary: Summary, blockSize: Int) -> Convergence? {
         let n = values.count
         let blocks = (n + blockSize - 1) / blockSize
@@ -86,7 +86,7 @@ public struct Convergence: Sendable, Equatable {
         let batchSize = byBlock ? blockSize : (n + minimumBatches - 1) / minimumBatches
         guard batchSize >= 2 || byBlock else { return nil }
         var stats: [(weight: Int, mean: Double, p5: Double, p95: Double)] = []
-        var sorted = [Double]()
+        var sorted = [Double]()  // the batch's defined values, reordered by the selection
         sorted.reserveCapacity(batchSize)
         var first = 0
         while first < n {
@@ -100,9 +100,8 @@ public struct Convergence: Sendable, Equatable {
             first = end
             let m = sorted.count
             guard m > 0 else { continue }
-            sorted.sort()
-            let q: (Double) -> Double = { p in sorted.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, m, p) } }
-            stats.append((m, sum / Double(m), q(0.05), q(0.95)))
+            let q = sorted.withUnsafeMutableBufferPointer { OrderStatistics.quantiles([0.05, 0.95], of: $0) }
+            stats.append((m, sum / Double(m), q[0], q[1]))
         }
         let b = stats.count
         guard b > 1 else { return nil }
