@@ -26,9 +26,29 @@ final class OrderStatisticsTests: XCTestCase {
                 let got = copy.withUnsafeMutableBufferPointer { OrderStatistics.quantiles(ps, of: $0) }
                 let sorted = values.sorted()
                 XCTAssertEqual(got, ps.map { sortedQuantile(sorted, $0) }, "n = \(n), kind \(kind)")
-                XCTAssertEqual(copy.sorted(), sorted, "selection only reorders")
+                XCTAssertEqual(copy.sorted(), sorted, "selection only reorders or leaves the column as it is")
             }
         }
+    }
+
+    /// A column whose strided sample misleads the brackets (every 16th value small, the rest large)
+    /// makes the bracketing give up, and the whole-column selection still finds the exact values.
+    func testBracketsThatMissFallBackToTheWholeColumn() {
+        let n = 1 << 18
+        let values = (0 ..< n).map { i in i % 16 == 0 ? Double(i) * 1e-9 : 1e9 + Double(n - i) }
+        let ps = [0.05, 0.5, 0.95]
+        let ks = ps.flatMap { p -> [Int] in let i = Int(p * Double(n - 1)); return [i, i + 1] }
+        XCTAssertNil(values.withUnsafeBufferPointer { OrderStatistics.selectByBrackets(ks, in: $0) })
+        var copy = values
+        let got = copy.withUnsafeMutableBufferPointer { OrderStatistics.quantiles(ps, of: $0) }
+        let sorted = values.sorted()
+        XCTAssertEqual(got, ps.map { sortedQuantile(sorted, $0) })
+        // On random data the brackets hold their ranks and give the same values.
+        let stream = RandomStream(kind: .taus2, seed: 12)
+        let random = (0 ..< n).map { _ in stream.standardNormal() }
+        let found = random.withUnsafeBufferPointer { OrderStatistics.selectByBrackets(ks, in: $0) }
+        let order = random.sorted()
+        XCTAssertEqual(found, Dictionary(uniqueKeysWithValues: ks.map { ($0, order[$0]) }))
     }
 
     /// Worked by hand: [1, 2, 3, 4] at p = 0.25 is h = 0.75, so 1 + 0.75 = 1.75; p = 0.5 is 2.5; p = 1 is 4.

@@ -10,7 +10,7 @@ enum OrderStatistics {
     /// The percentiles `ps` (each in [0, 1]) of `values` (no NaN, at least one), by linear interpolation
     /// between order statistics exactly as `gsl_stats_quantile_from_sorted_data` computes it on sorted
     /// data: with h = p·(n − 1), i = ⌊h⌋ and δ = h − i, (1 − δ)·x₍ᵢ₎ + δ·x₍ᵢ₊₁₎ (x₍ₙ₋₁₎ when i = n − 1).
-    /// `values` is reordered.
+    /// `values` may be reordered. Columns of 2¹⁶ values or more are bracketed first (`selectByBrackets`).
     /// - Complexity: O(n) expected, for a fixed number of percentiles.
     static func quantiles(_ ps: [Double], of values: UnsafeMutableBufferPointer<Double>) -> [Double] {
         let n = values.count
@@ -24,10 +24,89 @@ enum OrderStatistics {
             needed.insert(lhs)
             if lhs < n - 1 { needed.insert(lhs + 1) }
         }
-        select(needed.sorted()[...], in: values, lo: 0, hi: n)
-        return positions.map { lhs, delta in
-            lhs == n - 1 ? values[lhs] : (1 - delta) * values[lhs] + delta * values[lhs + 1]
+        let ks = needed.sorted()
+        var order: [Int: Double] = [:]
+        if n >= bracketingThreshold, let found = selectByBrackets(ks, in: UnsafeBufferPointer(values)) {
+            order = found
+        } else {
+            select(ks[...], in: values, lo: 0, hi: n)
+            for k in ks { order[k] = values[k] }
         }
+        return positions.map { lhs, delta in
+            lhs == n - 1 ? order[lhs]! : (1 - delta) * order[lhs]! + delta * order[lhs + 1]!
+        }
+    }
+
+    /// Columns shorter than this go straight to quickselect.
+    static let bracketingThreshold = 1 << 16
+
+    /// Finds the order statistics `ks` (sorted) of a long column by bracketing them first, without
+    /// moving any value. The quickselect's partitions branch unpredictably on every element, which made
+    /// them the largest cost after a run. Here a sample of the column at a fixed stride is sorted; for
+    /// each wanted rank a bracket [lo, hi] is read off the sample 4 binomial standard deviations either
+    /// side of the rank's share (brackets that overlap are merged); one pass over the column counts the
+    /// values below each bracket and copies those inside it (about a tenth of the column, and the tests
+    /// on each value are almost always false, so they predict well); each order statistic is then
+    /// selected inside its bracket's copy. The values are the exact order statistics.
+    /// - Returns: the k-th smallest value for each k in `ks`; nil when a bracket missed its rank (about
+    ///   once in 10⁴ columns of random data, or data arranged against the stride), and the caller
+    ///   selects on the whole column instead.
+    static func selectByBrackets(_ ks: [Int], in values: UnsafeBufferPointer<Double>) -> [Int: Double]? {
+        let n = values.count
+        let s = n >= 1 << 18 ? 1 << 14 : 1 << 12, stride = n / s
+        var sample = (0 ..< s).map { values[$0 * stride] }
+        sample.sort()
+        var los: [Double] = [], his: [Double] = [], expected = 0.0
+        for k in ks {
+            let p = Double(k) / Double(n - 1), margin = 4 * (p * (1 - p) * Double(s)).squareRoot() + 2
+            let a = max(0, Int((p * Double(s - 1) - margin).rounded(.down))), b = min(s - 1, Int((p * Double(s - 1) + margin).rounded(.up)))
+            let lo = a == 0 ? -Double.infinity : sample[a], hi = b == s - 1 ? Double.infinity : sample[b]
+            expected += Double(b - a + 1) / Double(s)
+            if let last = his.last, lo <= last { his[his.count - 1] = max(last, hi) } else { los.append(lo); his.append(hi) }
+        }
+        let m = los.count
+        // Plain buffers, not arrays appended to from a closure: this loop is the whole cost.
+        let capacity = min(n, Int(expected * 1.5 * Double(n)) + 1024)
+        let inside = UnsafeMutableBufferPointer<Double>.allocate(capacity: capacity)
+        let owner = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+        // Region of a value: 2b + 1 inside bracket b, 2b below it (and above bracket b − 1), 2m above all.
+        let regions = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2 * m + 1)
+        let lo = UnsafeMutableBufferPointer<Double>.allocate(capacity: m), hi = UnsafeMutableBufferPointer<Double>.allocate(capacity: m)
+        defer { inside.deallocate(); owner.deallocate(); regions.deallocate(); lo.deallocate(); hi.deallocate() }
+        regions.initialize(repeating: 0)
+        _ = lo.initialize(from: los)
+        _ = hi.initialize(from: his)
+        var copied = 0
+        for i in 0 ..< n {
+            let x = values[i]
+            var r = 0
+            for b in 0 ..< m { r &+= (x >= lo[b] ? 1 : 0) &+ (x > hi[b] ? 1 : 0) }
+            regions[r] &+= 1
+            if r & 1 == 1 {
+                guard copied < capacity else { return nil }  // far more inside than the sample said
+                inside[copied] = x
+                owner[copied] = UInt8(r >> 1)
+                copied += 1
+            }
+        }
+        var below = [Int](repeating: 0, count: m)
+        var total = 0
+        for r in 0 ..< 2 * m {
+            if r & 1 == 1 { below[r >> 1] = total }
+            total += regions[r]
+        }
+        var found: [Int: Double] = [:]
+        var copy = [Double]()
+        for b in 0 ..< m {
+            copy.removeAll(keepingCapacity: true)
+            for c in 0 ..< copied where owner[c] == UInt8(b) { copy.append(inside[c]) }
+            let wanted = ks.filter { $0 >= below[b] && $0 < below[b] + copy.count }
+            copy.withUnsafeMutableBufferPointer { c in
+                select(wanted.map { $0 - below[b] }[...], in: c, lo: 0, hi: c.count)
+                for k in wanted { found[k] = c[k - below[b]] }
+            }
+        }
+        return found.count == ks.count ? found : nil
     }
 
     /// Rearranges `v[lo..<hi]` so that each index in `ks` (sorted, inside the range) holds the value a
