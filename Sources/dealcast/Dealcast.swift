@@ -72,7 +72,7 @@ struct Validate: ParsableCommand {
             // Every variant must bind too: a mistake in one is found here, not when compare runs it.
             let variants = try s.variants()
             for v in variants { _ = try RunPlan(scenario: try s.applying(v), registry: registry, selection: modules.map(splitList)) }
-            let uncertain = plan.inputs.filter { !$0.value.distribution.isFixed }.count
+            let uncertain = plan.uncertainInputIndices.count
             let named = variants.isEmpty ? "" : "; \(variants.count) variant\(variants.count == 1 ? "" : "s") (\(variants.map(\.name).joined(separator: ", "))) valid too"
             print("\(s.displayPath): valid — \(plan.modules.count) modules (\(plan.modules.map(\.id).joined(separator: ", "))), \(plan.inputs.count) inputs of which \(uncertain) uncertain\(named)")
             let unsourced = plan.inputs.filter { $0.provenance.kind == .unstated }

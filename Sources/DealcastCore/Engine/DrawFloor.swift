@@ -51,7 +51,7 @@ public enum DrawFloor {
     /// - Returns: the number of variates drawn, the wall-clock seconds and the checksum.
     /// - Complexity: O(uncertain inputs × trials) draws, on `min(config.threads, config.blocks)` threads.
     public static func run(plan: RunPlan, config: RunConfiguration) -> Measurement {
-        let uncertain = plan.inputs.filter { !$0.value.distribution.isFixed }
+        let uncertain = plan.uncertainInputIndices.map { plan.inputs[$0] }
         let distributions = uncertain.map(\.value.distribution)
         let streamNames = uncertain.map { "input:" + $0.path }
         let blocks = config.blocks

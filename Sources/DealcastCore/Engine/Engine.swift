@@ -108,6 +108,16 @@ public struct RunPlan: @unchecked Sendable {
         zip(modules, evaluators).map { ($0.id, $1.tables(results)) }
     }
 
+    /// The keys of the metrics the modules mark as headline, in module order.
+    public var headlineMetrics: [String] {
+        modules.flatMap { m in m.metrics.filter(\.headline).map { m.key($0.name) } }
+    }
+
+    /// The indices in `inputs` of the uncertain inputs (those written as a distribution), in order.
+    public var uncertainInputIndices: [Int] {
+        inputs.indices.filter { !inputs[$0].value.distribution.isFixed }
+    }
+
     /// The labels of the horizon's periods ("2026", or "2026Q2").
     public func index(for frequency: SeriesSpec.Frequency) -> [String] {
         switch frequency {
@@ -172,7 +182,7 @@ public enum Engine {
             }
         }
         if cancellation?.isCancelled == true {
-            throw DealcastError(.interrupted, "the run was interrupted before it finished; it produced no results")
+            throw DealcastError.interruptedRun
         }
         if let e = failures.first { throw e }
         return (store, Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
@@ -184,6 +194,13 @@ public enum Engine {
         let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
         Sampler(inputs: plan.inputs, correlation: plan.correlation, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
         try evaluate(plan, config, streamBlock: b, firstTrial: first, count: n, inputs: inputs, store: store)
+    }
+}
+
+extension DealcastError {
+    /// The engine's answer to a raised `CancellationFlag`, before or after the trials (exit 130).
+    static var interruptedRun: DealcastError {
+        DealcastError(.interrupted, "the run was interrupted before it finished; it produced no results")
     }
 }
 

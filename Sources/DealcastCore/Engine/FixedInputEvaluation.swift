@@ -136,7 +136,7 @@ struct FixedInputEvaluation {
         }
         if let e = failures.first { throw e }
         if cancellation?.isCancelled == true {
-            throw DealcastError(.interrupted, "the run was interrupted before it finished; it produced no results")
+            throw DealcastError.interruptedRun
         }
     }
 }

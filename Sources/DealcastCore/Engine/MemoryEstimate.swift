@@ -45,7 +45,7 @@ public struct MemoryEstimate: Sendable, Equatable {
             metrics += m.metrics.count
             for spec in m.series { series += plan.index(module: i, series: spec).count }
         }
-        self.init(metrics: metrics, seriesValues: series, uncertainInputs: plan.inputs.filter { !$0.value.distribution.isFixed }.count,
+        self.init(metrics: metrics, seriesValues: series, uncertainInputs: plan.uncertainInputIndices.count,
                   trials: trials, threads: threads)
     }
 

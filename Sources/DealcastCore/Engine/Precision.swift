@@ -22,25 +22,27 @@ public struct PrecisionOutcome: Sendable, Equatable {
     public let statistic: Convergence.Statistic = .mean
     /// The run's total trials after each stage, in order; the last is the run's trial count.
     public var stages: [Int]
-    /// Whether every checked metric met the target (otherwise the run stopped at `maxTrials`).
-    public var met: Bool
     /// Each checked metric's relative half-width at the end, in module order.
-    public var achieved: [(key: String, relativeHalfWidth: Double)]
+    public var achieved: [Achieved]
 
-    public static func == (a: PrecisionOutcome, b: PrecisionOutcome) -> Bool {
-        a.target == b.target && a.stages == b.stages && a.met == b.met
-            && a.achieved.map(\.key) == b.achieved.map(\.key) && a.achieved.map(\.relativeHalfWidth) == b.achieved.map(\.relativeHalfWidth)
+    /// One checked metric's relative half-width (+∞ when it has no estimate, or a mean of 0 with spread).
+    public struct Achieved: Sendable, Equatable {
+        public var key: String
+        public var relativeHalfWidth: Double
     }
 
     /// The checked metrics that did not meet the target.
     public var unmet: [String] { achieved.filter { !($0.relativeHalfWidth <= target.relativeHalfWidth) }.map(\.key) }
+
+    /// Whether every checked metric met the target (otherwise the run stopped at `maxTrials`).
+    public var met: Bool { unmet.isEmpty }
 }
 
 extension RunPlan {
     /// The metrics convergence is reported and a precision target is checked for: the headline metrics,
     /// or every metric when no module marks one as headline.
     public var convergenceMetrics: [String] {
-        let headline = modules.flatMap { m in m.metrics.filter(\.headline).map { m.key($0.name) } }
+        let headline = headlineMetrics
         return headline.isEmpty ? modules.flatMap { m in m.metrics.map { m.key($0.name) } } : headline
     }
 }
@@ -68,11 +70,11 @@ extension Engine {
                 let values = store.values(store.metricIndex[key]!)
                 return (key, Convergence.of(values, summary: Summary.of(values), blockSize: config.blockSize))
             }
-            let achieved = checked.map { ($0.key, $0.convergence?.mean.relativeHalfWidth ?? .infinity) }
-            let met = achieved.allSatisfy { $0.1 <= target.relativeHalfWidth }
-            if met || config.trials >= target.maxTrials {
+            let outcome = PrecisionOutcome(target: target, stages: stages,
+                                           achieved: checked.map { .init(key: $0.key, relativeHalfWidth: $0.convergence?.mean.relativeHalfWidth ?? .infinity) })
+            if outcome.met || config.trials >= target.maxTrials {
                 let results = RunResults(plan: plan, config: config, store: store, wallSeconds: elapsed)
-                results.precision = PrecisionOutcome(target: target, stages: stages, met: met, achieved: achieved)
+                results.precision = outcome
                 return results
             }
             // The trials the least precise metric needs (a metric without an estimate yet needs more than twice as many).

@@ -87,7 +87,7 @@ public final class RunResults: @unchecked Sendable {
         guard store.metricIndex[key] != nil else { return nil }
         var keys = [key]
         for m in metrics where m.spec.headline && m.key != key && sensitivityCache[m.key] == nil { keys.append(m.key) }
-        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
+        let uncertain = plan.uncertainInputIndices
         let n = sensitivityTrials
         let computed = Sensitivity.compute(metrics: keys.map { UnsafeBufferPointer(rebasing: store.values(store.metricIndex[$0]!)[0 ..< n]) },
                                            inputs: uncertain.map { plan.inputs[$0].path }) { i in

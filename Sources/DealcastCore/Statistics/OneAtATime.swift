@@ -68,8 +68,8 @@ public struct OneAtATime: Sendable, Equatable {
     /// tests compare the shortcut with).
     static func evaluate(_ plan: RunPlan, _ config: RunConfiguration, cancellation: CancellationFlag?, reuseBase: Bool) throws(DealcastError) -> OneAtATime {
         let rows = max(1, min(config.trials, config.blockSize, Self.trialsPerConfiguration))
-        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
-        let keys = plan.modules.flatMap { m in m.metrics.filter(\.headline).map { m.key($0.name) } }
+        let uncertain = plan.uncertainInputIndices
+        let keys = plan.headlineMetrics
         let medians = plan.inputs.map { $0.value.distribution.quantile(0.5) }
         let lows = uncertain.map { plan.inputs[$0].value.distribution.quantile(lowQuantile) }
         let highs = uncertain.map { plan.inputs[$0].value.distribution.quantile(highQuantile) }

@@ -116,9 +116,9 @@ public struct SobolIndices: Sendable, Equatable {
         let bs = config.blockSize
         let n = rows(requested: samples, blockSize: bs)
         let blocks = n / bs
-        let uncertain = plan.inputs.indices.filter { !plan.inputs[$0].value.distribution.isFixed }
+        let uncertain = plan.uncertainInputIndices
         let k = uncertain.count
-        let keys = plan.modules.flatMap { m in m.metrics.filter(\.headline).map { m.key($0.name) } }
+        let keys = plan.headlineMetrics
         let columns = k + 2  // f(A), f(B), f(A_B^1), …, f(A_B^k)
         var design = config
         design.sampling = config.sampling == .sobol ? .lhs : config.sampling
