@@ -29,6 +29,29 @@ private struct Summing: AnalysisModule {
     }
 }
 
+/// Writes the same values to a headline metric (kept in double precision) and to another (kept in
+/// single precision), undefined in the same trials.
+private struct Twins: AnalysisModule {
+    let descriptor = ModuleDescriptor(
+        id: "twins", version: "1", summary: "test",
+        metrics: [MetricSpec("exact", unit: "USD", summary: "x", undefinedMeaning: "x < 0", headline: true),
+                  MetricSpec("rounded", unit: "USD", summary: "x", undefinedMeaning: "x < 0")])
+
+    func bind(_ b: ScenarioBinder) throws -> any ModuleEvaluator { Evaluator(a: b.input("twins.a", .currency, summary: "a")) }
+
+    struct Evaluator: ModuleEvaluator {
+        let a: InputHandle
+        func evaluate(_ block: BlockContext) throws {
+            let a = block.input(self.a), exact = block.output("exact"), rounded = block.output("rounded")
+            for i in 0 ..< block.count {
+                let x = a[i] + 1e6 * block.stream.standardNormal()
+                exact[i] = x < 0 ? .nan : x
+                rounded[i] = exact[i]
+            }
+        }
+    }
+}
+
 /// Produces a NaN in one chosen trial.
 private struct Poisoned: AnalysisModule {
     let trial: Int
@@ -68,6 +91,45 @@ final class EngineTests: XCTestCase {
 
     func testDifferentSeedsGiveDifferentDraws() throws {
         XCTAssertNotEqual(try run(threads: 1, seed: 1).values("summing.total"), try run(threads: 1, seed: 2).values("summing.total"))
+    }
+
+    func testASeriesSummaryIsThatOfItsReplayedValuesWithinOneHistogramBin() throws {
+        let r = try run(threads: 2, trials: 3 * 4096 + 77)
+        let summary = try XCTUnwrap(r.series("summing.path")?.summary)
+        for p in 0 ..< 2 {
+            let values = try XCTUnwrap(r.values(series: "summing.path", period: p))
+            XCTAssertEqual(values.count, 3 * 4096 + 77)
+            // Period 0 is input a itself, replayed bit for bit from its stream.
+            if p == 0 { XCTAssertEqual(values, r.inputValues("summing.a")) }
+            let exact = values.withUnsafeBufferPointer { Summary.of($0) }
+            XCTAssertEqual(summary.mean[p], exact.mean, accuracy: 1e-12 * abs(exact.mean), "the mean is exact but for the order of the sums")
+            for (estimate, truth) in zip([summary.p5[p], summary.p25[p], summary.p50[p], summary.p75[p], summary.p95[p]],
+                                         [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95]) {
+                XCTAssertEqual(estimate, truth, accuracy: (0x1p-14 + 0x1p-24) * abs(truth) * 1.001, "period \(p)")
+            }
+        }
+    }
+
+    func testAMetricKeptInSinglePrecisionHasTheExactMeanSdAndRangeAndThePercentilesOfItsRoundedValues() throws {
+        let yaml = "id: twins-test\nhorizon: {start: 2026Q1, end: 2027Q4}\ntwins:\n  a: normal(1B USD, 0.6B USD)\n"
+        let runs = try [1, 3].map { try TestScenario.run(yaml, modules: [Twins()], trials: 2 * 4096 + 500, seed: 3, threads: $0) }
+        let r = runs[0]
+        XCTAssertEqual(r.plan.exactMetrics, ["twins.exact"])
+        let exact = try XCTUnwrap(r.metric("twins.exact")?.summary), rounded = try XCTUnwrap(r.metric("twins.rounded")?.summary)
+        XCTAssertGreaterThan(exact.undefined, 0)
+        XCTAssertEqual(rounded.n, exact.n)
+        XCTAssertEqual(rounded.undefined, exact.undefined)
+        XCTAssertEqual(rounded.min, exact.min)
+        XCTAssertEqual(rounded.max, exact.max)
+        // Summed block by block instead of in one pass: the same but for rounding.
+        XCTAssertEqual(rounded.mean, exact.mean, accuracy: 1e-13 * exact.mean)
+        XCTAssertEqual(rounded.sd, exact.sd, accuracy: 1e-11 * exact.sd)
+        for (x, y) in zip([rounded.p5, rounded.p25, rounded.p50, rounded.p75, rounded.p95], [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95]) {
+            XCTAssertEqual(x, y, accuracy: 0x1p-24 * abs(y))
+        }
+        let values = try XCTUnwrap(r.values("twins.rounded")), exactValues = try XCTUnwrap(r.values("twins.exact"))
+        XCTAssertEqual(values.map(\.bitPattern), exactValues.map { Double(Float($0)).bitPattern })
+        XCTAssertEqual(runs[1].metric("twins.rounded")?.summary, rounded, "the same at any thread count")
     }
 
     func testChangingOneInputLeavesAnotherInputsDrawsUnchanged() throws {

@@ -99,30 +99,36 @@ final class RunGuardTests: XCTestCase {
 
     func testTheMemoryEstimateCountsEveryValueTheRunKeepsPerTrial() throws {
         let estimate = MemoryEstimate(plan: try plan(Probe()), trials: 1_000_000, threads: 2)
-        // One metric, one series over the horizon's two years, one uncertain input.
-        XCTAssertEqual(estimate.metrics, 1)
-        XCTAssertEqual(estimate.seriesValues, 2)
+        // One metric (exact: no module marks a headline metric), one series over the horizon's two
+        // years (two histograms, no value per trial), one uncertain input (replayed, not kept).
+        XCTAssertEqual(estimate.exactMetrics, 1)
+        XCTAssertEqual(estimate.singleMetrics, 0)
+        XCTAssertEqual(estimate.seriesCells, 2)
         XCTAssertEqual(estimate.uncertainInputs, 1)
-        XCTAssertEqual(estimate.bytesPerTrial, 8 * (1 + MemoryEstimate.workingColumns + 6 * 2) + 4 * 2)
-        XCTAssertEqual(estimate.totalBytes, Double(estimate.bytesPerTrial) * 1e6 + MemoryEstimate.fixedBytes)
+        XCTAssertEqual(estimate.bytesPerTrial, 8 * (1 + MemoryEstimate.workingColumns + 2))
+        XCTAssertEqual(estimate.totalBytes, Double(estimate.bytesPerTrial) * 1e6 + MemoryEstimate.fixedBytes + 2 * 3 * MemoryEstimate.histogramBytes)
         let fixed = try plan(Probe(), yaml: "id: guard-test\nhorizon: {start: 2026Q1, end: 2027Q4}\nprobe:\n  x: 1B USD\n")
         XCTAssertEqual(MemoryEstimate(plan: fixed, trials: 10, threads: 1).uncertainInputs, 0, "a fixed input costs nothing per trial")
     }
 
     func testARunThatDoesNotFitIsRefusedWithExit64TheEstimateAndAnAdviceThatFits() throws {
-        let estimate = MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 100_000_000, threads: 2)
+        // 8 × (10 + 2 + 2) + 4 × 40 = 272 bytes per trial; 10⁸ of them and 256 MiB + 80 × 3 histograms
+        // of 512 KiB: 27.6 GB.
+        func estimate(_ trials: Int) -> MemoryEstimate {
+            MemoryEstimate(exactMetrics: 10, singleMetrics: 40, seriesCells: 80, uncertainInputs: 60, trials: trials, threads: 2)
+        }
         let available = 16e9
-        XCTAssertThrowsError(try estimate.check(available: available)) { error in
+        XCTAssertEqual(estimate(1).bytesPerTrial, 272)
+        XCTAssertThrowsError(try estimate(100_000_000).check(available: available)) { error in
             let e = error as? DealcastError
             XCTAssertEqual(e?.code.exitStatus, 64)
             let m = e?.message ?? ""
-            XCTAssertTrue(m.contains("--trials 100000000 needs about 93.1 GB of memory") && m.contains("928 bytes per trial")
-                          && m.contains("more than the 16.0 GB available") && m.contains("use --trials 16000000 or fewer"), m)
+            XCTAssertTrue(m.contains("--trials 100000000 needs about 27.6 GB of memory") && m.contains("272 bytes per trial")
+                          && m.contains("more than the 16.0 GB available") && m.contains("use --trials 57000000 or fewer"), m)
         }
-        let advised = MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 16_000_000, threads: 2)
-        XCTAssertNoThrow(try advised.check(available: available))
-        XCTAssertEqual(estimate.maxTrials(available: available), Int((available - MemoryEstimate.fixedBytes) / 928))
-        XCTAssertNoThrow(try MemoryEstimate(metrics: 50, seriesValues: 80, uncertainInputs: 60, trials: 100_000, threads: 2).check(available: available))
+        XCTAssertNoThrow(try estimate(57_000_000).check(available: available))
+        XCTAssertEqual(estimate(1).maxTrials(available: available), Int((available - estimate(1).fixedBytes) / 272))
+        XCTAssertNoThrow(try estimate(100_000).check(available: available))
     }
 
     func testTheMemoryAvailableIsPositiveAndAtMostThePhysicalMemory() {

@@ -16,6 +16,16 @@ final class ConformanceTests: XCTestCase {
         }
     }
 
+    func testTheDefaultScenarioAtTenMillionTrialsIsEstimatedWithinFourGigabytes() throws {
+        let scenario = try ScenarioLoader.load(url: TestScenario.datasetsDirectory.appendingPathComponent("amazon-openai-2026.yaml"))
+        let plan = try RunPlan(scenario: scenario, registry: try ModuleRegistry(BuiltinModules.all))
+        let estimate = MemoryEstimate(plan: plan, trials: 10_000_000, threads: 2)
+        // Headline metrics in double precision, the rest in single, series as histograms (issue 8's budget).
+        XCTAssertEqual(estimate.exactMetrics, plan.headlineMetrics.count)
+        XCTAssertEqual(estimate.exactMetrics + estimate.singleMetrics, plan.modules.reduce(0) { $0 + $1.metrics.count })
+        XCTAssertLessThan(estimate.totalBytes, 4e9)
+    }
+
     func testEveryBuiltinModuleHasItsModelDocument() {
         let docs = TestScenario.datasetsDirectory.deletingLastPathComponent().appendingPathComponent("docs/models")
         for module in BuiltinModules.all {

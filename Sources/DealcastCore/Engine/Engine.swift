@@ -161,22 +161,27 @@ public enum Engine {
         guard config.trials > 0 else { throw DealcastError(.usage, "--trials must be at least 1") }
         let started = DispatchTime.now()
         let firstTrial = blocks.lowerBound * config.blockSize
-        let store = existing ?? ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial)
+        let store = existing ?? ResultStore(plan: plan, firstTrial: firstTrial, trials: min(blocks.upperBound * config.blockSize, config.trials) - firstTrial,
+                                            blockSize: config.blockSize)
         let failures = FirstFailure()
         let done = Counter()
         let count = blocks.count
         let threads = max(1, min(config.threads, count))
+        // Each worker counts its blocks' series values in its own histograms, added to the store's at the end.
+        let counts = WorkerHistograms((0 ..< threads).map { _ in store.emptyHistograms() })
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: config.blockSize)
             defer { scratch.free() }
+            let frame = BlockFrame(layout: store.layout, capacity: config.blockSize)
             for b in stride(from: blocks.lowerBound + worker, to: blocks.upperBound, by: threads) {
                 if failures.stopBefore(b) || cancellation?.isCancelled == true { return }
                 do throws(DealcastError) {
-                    try runBlock(b, plan, config, store, scratch)
+                    try runBlock(b, plan, config, frame, scratch)
                 } catch {
                     failures.record(b, error)
                     return
                 }
+                store.commit(frame, firstTrial: b * config.blockSize, histograms: counts.workers[worker])
                 let n = done.increment()
                 progress?(n, count)
             }
@@ -185,16 +190,24 @@ public enum Engine {
             throw DealcastError.interruptedRun
         }
         if let e = failures.first { throw e }
+        store.absorb(counts.workers)
         return (store, Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
     }
 
-    private static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ store: ResultStore, _ scratch: SamplerScratch) throws(DealcastError) {
+    /// Draws block b's inputs and evaluates every module on them, into `frame`.
+    static func runBlock(_ b: Int, _ plan: RunPlan, _ config: RunConfiguration, _ frame: BlockFrame, _ scratch: SamplerScratch) throws(DealcastError) {
         let first = b * config.blockSize
         let n = min(config.blockSize, config.trials - first)
         let inputs = UnsafeMutableBufferPointer(rebasing: scratch.inputs[0 ..< plan.inputs.count * n])
         Sampler(inputs: plan.inputs, correlation: plan.correlation, config: config).fill(block: b, count: n, into: inputs, scratch: scratch)
-        try evaluate(plan, config, streamBlock: b, firstTrial: first, count: n, inputs: inputs, store: store)
+        try evaluate(plan, config, streamBlock: b, firstTrial: first, count: n, inputs: inputs, frame: frame)
     }
+}
+
+/// The workers' histograms during a run: worker w touches only `workers[w]`.
+private final class WorkerHistograms: @unchecked Sendable {
+    let workers: [[ValueHistogram]]
+    init(_ workers: [[ValueHistogram]]) { self.workers = workers }
 }
 
 extension DealcastError {

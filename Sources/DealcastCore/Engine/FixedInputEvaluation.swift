@@ -10,21 +10,23 @@ extension Engine {
     /// in block `streamBlock` of a run, so two evaluations with the same `streamBlock` see the same
     /// module draws (common random numbers).
     /// - Parameters:
-    ///   - firstTrial: the index, in `store`'s run, of the first of the `n` trials; the outputs go to
-    ///     those rows of `store`.
+    ///   - firstTrial: the index in the run of the first of the `n` trials (for messages and `BlockContext`).
     ///   - inputs: the input matrix, input-major (input j's `n` values at j·n), one column per
     ///     `plan.inputs` entry, fixed inputs included.
+    ///   - frame: where the outputs go, in double precision; its `count` becomes `n`.
     ///   - only: the indices (in `plan.modules`, ascending) of the modules to run, when not all: the
-    ///     others' outputs must already be in `store`, as the modules they read expect them.
+    ///     others' outputs must already be in `frame`, as the modules they read expect them.
     /// - Throws: `DealcastError` (`.internalError`) when a module throws, or writes a non-finite value
     ///   to a metric that does not declare what undefined means, or to a series.
     /// - Complexity: the modules' cost for `n` trials.
     static func evaluate(_ plan: RunPlan, _ config: RunConfiguration, streamBlock b: Int, firstTrial first: Int, count n: Int,
-                         inputs: UnsafeMutableBufferPointer<Double>, store: ResultStore, only: [Int]? = nil) throws(DealcastError) {
+                         inputs: UnsafeMutableBufferPointer<Double>, frame: BlockFrame, only: [Int]? = nil) throws(DealcastError) {
+        frame.count = n
         for index in only ?? Array(plan.modules.indices) {
             let m = plan.modules[index], evaluator = plan.evaluators[index]
             let stream = RandomStream(kind: config.generator, seed: SeedDerivation.seed(run: config.seed, block: b, stream: "module:" + m.id))
-            let ctx = BlockContext(count: n, blockIndex: b, firstTrial: first, stream: stream, moduleID: m.id, inputs: inputs, store: store)
+            let ctx = BlockContext(count: n, blockIndex: b, firstTrial: first, stream: stream, moduleID: m.id, inputs: inputs, frame: frame)
+            frame.clearOutputs(of: m)
             do {
                 try evaluator.evaluate(ctx)
             } catch let e as DealcastError {
@@ -46,7 +48,6 @@ extension Engine {
                     }
                 }
             }
-            ctx.storeSeries()
         }
     }
 }
@@ -70,12 +71,11 @@ struct FixedInputEvaluation {
 
     /// The outputs of one unit, valid only during `collect`.
     struct Outputs {
-        let store: ResultStore
-        let rows: Int
+        let frame: BlockFrame
 
         /// Metric `key`'s value in each of the unit's trials (NaN where it is undefined).
         func metric(_ key: String) -> UnsafeBufferPointer<Double> {
-            UnsafeBufferPointer(store.metricSlice(store.metricIndex[key]!, from: 0, count: rows))
+            UnsafeBufferPointer(frame.metric(frame.layout.metricIndex[key]!))
         }
     }
 
@@ -101,22 +101,24 @@ struct FixedInputEvaluation {
         let failures = FirstFailure()
         let threads = max(1, min(config.threads, units))
         let plan = self.plan, config = self.config, rows = self.rows
+        let layout = OutputLayout(plan: plan)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            let store = ResultStore(plan: plan, trials: rows)
+            let frame = BlockFrame(layout: layout, capacity: rows)
             let inputs = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, plan.inputs.count * rows))
             defer { inputs.deallocate() }
-            // The baseline's outputs, which `store` holds again after every unit.
-            var kept: ResultStore?
+            // The baseline's outputs, which `frame` holds again after every unit.
+            var kept: BlockFrame?
             if let baseline {
                 let block = fill(baseline, inputs)
                 do throws(DealcastError) {
-                    try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, store: store)
+                    try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, frame: frame)
                 } catch {
                     failures.record(baseline, DealcastError(error.code, "\(describe(baseline)): \(error.message)"))
                     return
                 }
-                let copy = ResultStore(plan: plan, trials: rows)
-                copy.copyOutputs(of: Array(plan.modules.indices), in: plan, from: store)
+                let copy = BlockFrame(layout: layout, capacity: rows)
+                copy.count = rows
+                copy.copyOutputs(of: Array(plan.modules.indices), in: plan, from: frame)
                 kept = copy
             }
             for u in stride(from: worker, to: units, by: threads) {
@@ -124,37 +126,19 @@ struct FixedInputEvaluation {
                 let block = fill(u, inputs)
                 let only = kept == nil ? nil : modules(u)
                 do throws(DealcastError) {
-                    try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, store: store, only: only)
+                    try Engine.evaluate(plan, config, streamBlock: block, firstTrial: 0, count: rows, inputs: inputs, frame: frame, only: only)
                 } catch {
                     failures.record(u, DealcastError(error.code, "\(describe(u)): \(error.message)"))
                     return
                 }
-                collect(u, Outputs(store: store, rows: rows))
+                collect(u, Outputs(frame: frame))
                 // Put back the baseline's outputs of the modules this unit ran.
-                if let kept, let only { store.copyOutputs(of: only, in: plan, from: kept) }
+                if let kept, let only { frame.copyOutputs(of: only, in: plan, from: kept) }
             }
         }
         if let e = failures.first { throw e }
         if cancellation?.isCancelled == true {
             throw DealcastError.interruptedRun
-        }
-    }
-}
-
-extension ResultStore {
-    /// Copies the metric and series columns of modules `indices` of `plan` from `source`, a store of
-    /// the same plan and size.
-    func copyOutputs(of indices: [Int], in plan: RunPlan, from source: ResultStore) {
-        for i in indices {
-            let m = plan.modules[i]
-            for spec in m.metrics {
-                let c = metricIndex[m.key(spec.name)]!
-                _ = metrics[c].update(fromContentsOf: source.metrics[c])
-            }
-            for spec in m.series {
-                let c = seriesIndex[m.key(spec.name)]!
-                _ = series[c].storage.update(fromContentsOf: source.series[c].storage)
-            }
         }
     }
 }

@@ -3,36 +3,39 @@ import Foundation
 /// How much memory a run of a plan needs, estimated before any trial runs, so that a `--trials`
 /// count the machine cannot hold is refused up front instead of failing (or swapping) midway.
 ///
-/// The engine keeps every trial of every metric (8 bytes each) and of every period of every series
-/// (4 bytes: single precision), not the inputs' draws, which are replayed when needed (docs/design.md
-/// explains why). After the run, the sensitivity analysis keeps the ranks of the headline metrics and
-/// replays and ranks one input per thread at a time (about 48 bytes per trial per thread: the draws,
-/// their ranks and the radix sort's buffers), and the statistics work on one column per thread: a fixed
-/// set of working columns. On top of that comes a fixed allowance for the process itself: runtime,
-/// generators, scenario, report text.
+/// The engine keeps every trial of every metric: 8 bytes for the exact ones (`RunPlan.exactMetrics`),
+/// 4 for the others (single precision). It keeps no trial of a series, only each period's block
+/// statistics and histogram (docs/engine.md, "What a run keeps"), nor the inputs' draws, which are
+/// replayed when needed. After the run, each thread summarises one metric at a time from a copy of its
+/// column, and the report reads a few columns at a time: working columns of 8 bytes per trial. On top
+/// of that come the series histograms (one per period per worker, and the run's) and a fixed allowance
+/// for the process itself: runtime, generators, scenario, the rank correlations' working space (over
+/// at most `RunResults.sensitivityTrialLimit` trials), report text.
 public struct MemoryEstimate: Sendable, Equatable {
-    /// Metrics kept for every trial.
-    public let metrics: Int
-    /// Series values (periods summed over every series) kept for every trial.
-    public let seriesValues: Int
+    /// Metrics kept for every trial in double precision.
+    public let exactMetrics: Int
+    /// Metrics kept for every trial in single precision.
+    public let singleMetrics: Int
+    /// Series periods (summed over every series), each summarised by a histogram, not kept per trial.
+    public let seriesCells: Int
     /// Uncertain inputs (replayed, not kept; reported for the message).
     public let uncertainInputs: Int
     /// Trials stored by this process.
     public let trials: Int
-    /// Worker threads (columns ranked at the same time after the run).
+    /// Worker threads.
     public let threads: Int
 
-    /// Bytes of one stored value.
-    public static let bytesPerValue = 8
-    /// Working columns of the statistics pass: a sorted copy, orders and kept indices, and the ranks of
-    /// up to 8 headline metrics.
-    public static let workingColumns = 14
-    /// Allowance for the process apart from per-trial storage: 256 MiB.
+    /// Working columns of the statistics after the run besides one per thread: the report's reads.
+    public static let workingColumns = 2
+    /// Allowance for the process apart from per-trial storage and histograms: 256 MiB.
     public static let fixedBytes: Double = 256 * 1024 * 1024
+    /// Allowance for one histogram: its page table (64 KiB) and 112 pages of 4 KiB, seven binades of values.
+    public static let histogramBytes: Double = 512 * 1024
 
-    public init(metrics: Int, seriesValues: Int, uncertainInputs: Int, trials: Int, threads: Int) {
-        self.metrics = metrics
-        self.seriesValues = seriesValues
+    public init(exactMetrics: Int, singleMetrics: Int, seriesCells: Int, uncertainInputs: Int, trials: Int, threads: Int) {
+        self.exactMetrics = exactMetrics
+        self.singleMetrics = singleMetrics
+        self.seriesCells = seriesCells
         self.uncertainInputs = uncertainInputs
         self.trials = trials
         self.threads = max(1, threads)
@@ -40,29 +43,26 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// The estimate for running `plan` with `trials` trials on `threads` threads.
     public init(plan: RunPlan, trials: Int, threads: Int) {
-        var metrics = 0, series = 0
-        for (i, m) in plan.modules.enumerated() {
-            metrics += m.metrics.count
-            for spec in m.series { series += plan.index(module: i, series: spec).count }
-        }
-        self.init(metrics: metrics, seriesValues: series, uncertainInputs: plan.uncertainInputIndices.count,
-                  trials: trials, threads: threads)
+        let layout = OutputLayout(plan: plan)
+        let exact = layout.exact.filter { $0 }.count
+        self.init(exactMetrics: exact, singleMetrics: layout.exact.count - exact, seriesCells: layout.cells,
+                  uncertainInputs: plan.uncertainInputIndices.count, trials: trials, threads: threads)
     }
 
     /// Bytes needed per trial.
     public var bytesPerTrial: Int {
-        Self.bytesPerValue * (metrics + Self.workingColumns + 6 * threads) + Self.bytesPerSeriesValue * seriesValues
+        8 * (exactMetrics + Self.workingColumns + threads) + 4 * singleMetrics
     }
 
-    /// Bytes of one stored series value (single precision).
-    public static let bytesPerSeriesValue = 4
+    /// Bytes that do not grow with the trials: the process allowance and the series histograms.
+    public var fixedBytes: Double { Self.fixedBytes + Double(seriesCells * (threads + 1)) * Self.histogramBytes }
 
     /// Bytes needed by the whole run (a Double: a huge `trials` must not overflow).
-    public var totalBytes: Double { Double(bytesPerTrial) * Double(trials) + Self.fixedBytes }
+    public var totalBytes: Double { Double(bytesPerTrial) * Double(trials) + fixedBytes }
 
     /// The most trials that fit in `available` bytes (0 if none do).
     public func maxTrials(available: Double) -> Int {
-        let fit = (available - Self.fixedBytes) / Double(bytesPerTrial)
+        let fit = (available - fixedBytes) / Double(bytesPerTrial)
         return fit < 1 ? 0 : Int(min(fit, Double(Int32.max)))
     }
 
@@ -76,8 +76,8 @@ public struct MemoryEstimate: Sendable, Equatable {
             ? "use --trials \(Self.rounded(fit)) or fewer, or run fewer modules (--modules)"
             : "run fewer modules (--modules)"
         throw DealcastError(.usage, "--trials \(trials) needs about \(Self.gigabytes(totalBytes)) of memory "
-            + "(\(bytesPerTrial) bytes per trial: \(metrics) metrics and \(seriesValues) series values "
-            + "kept for every trial, with working space), more than the \(Self.gigabytes(available)) available; \(advice)")
+            + "(\(bytesPerTrial) bytes per trial: \(exactMetrics + singleMetrics) metrics kept for every trial, with working space; "
+            + "\(seriesCells) series periods summarised), more than the \(Self.gigabytes(available)) available; \(advice)")
     }
 
     /// The memory this process may use: the machine's physical memory, lowered by a control-group

@@ -67,8 +67,8 @@ extension Engine {
         var stages = [config.trials]
         while true {
             let checked = keys.map { key -> (key: String, convergence: Convergence?) in
-                let values = store.values(store.metricIndex[key]!)
-                return (key, Convergence.of(values, summary: Summary.of(values), blockSize: config.blockSize))
+                let m = store.metricIndex[key]!
+                return (key, store.withValues(m) { Convergence.of($0, summary: store.summary(metric: m), blockSize: config.blockSize) })
             }
             let outcome = PrecisionOutcome(target: target, stages: stages,
                                            achieved: checked.map { .init(key: $0.key, relativeHalfWidth: $0.convergence?.mean.relativeHalfWidth ?? .infinity) })
@@ -86,9 +86,7 @@ extension Engine {
             let keptBlocks = config.trials / config.blockSize  // whole blocks already run
             var grown = config
             grown.trials = next
-            let extended = ResultStore(plan: plan, trials: next)
-            let kept = keptBlocks * config.blockSize
-            for (to, from) in zip(extended.columns(from: 0, count: kept), store.columns(from: 0, count: kept)) { to.copy(from: from) }
+            let extended = try store.keepingWholeBlocks(grownTo: next, plan: plan, config: config)
             let (filled, seconds) = try simulate(plan, grown, blocks: keptBlocks ..< grown.blocks, progress: progress, cancellation: cancellation,
                                                  into: extended)
             store = filled
@@ -96,5 +94,31 @@ extension Engine {
             config = grown
             stages.append(next)
         }
+    }
+}
+
+extension ResultStore {
+    /// A store of `trials` trials of the run (from trial 0) holding this store's whole blocks: their
+    /// metric rows, block statistics and histogram counts. A last block that `config` (the run this
+    /// store holds) cut short is left out: its values are drawn again and taken back out of the
+    /// histograms, so that the grown run can run it whole.
+    /// - Throws: as `Engine.run`, should the cut block fail this time (it did not the first).
+    func keepingWholeBlocks(grownTo trials: Int, plan: RunPlan, config: RunConfiguration) throws(DealcastError) -> ResultStore {
+        precondition(firstTrial == 0 && trials >= self.trials)
+        let whole = self.trials / blockSize
+        let grown = ResultStore(layout: layout, trials: trials, blockSize: blockSize)
+        for (to, from) in zip(grown.columns(from: 0, count: whole * blockSize), columns(from: 0, count: whole * blockSize)) { to.copy(from: from) }
+        let statistics = whole * layout.summarised * Self.statisticsPerBlock
+        _ = UnsafeMutableBufferPointer(rebasing: grown.blockStatistics[0 ..< statistics])
+            .update(fromContentsOf: blockStatistics[0 ..< statistics])
+        for (to, from) in zip(grown.histograms, histograms) { to.add(from) }
+        if whole < blocks {
+            let frame = BlockFrame(layout: layout, capacity: blockSize)
+            let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: blockSize)
+            defer { scratch.free() }
+            try Engine.runBlock(whole, plan, config, frame, scratch)
+            for (c, h) in grown.histograms.enumerated() { h.remove(UnsafeBufferPointer(frame.cell(c))) }
+        }
+        return grown
     }
 }

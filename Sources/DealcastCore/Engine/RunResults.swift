@@ -38,19 +38,16 @@ public final class RunResults: @unchecked Sendable {
         self.config = config
         self.store = store
         self.wallSeconds = wallSeconds
-        // Every metric's and every series period's summary, columns in parallel on `config.threads`
-        // workers (each summary is computed on its own, so the numbers do not depend on the threads).
-        let columns = store.metrics.indices.map { ($0, -1) } + store.series.indices.flatMap { s in (0 ..< store.series[s].periods).map { (s, $0) } }
-        let summaries = UnsafeMutableBufferPointer<Summary>.allocate(capacity: max(1, columns.count))
+        // Every metric's summary, columns in parallel on `config.threads` workers (each summary is
+        // computed on its own, so the numbers do not depend on the threads); series cells are
+        // summarised from their block statistics and histograms.
+        let columns = store.metrics.count
+        let summaries = UnsafeMutableBufferPointer<Summary>.allocate(capacity: max(1, columns))
         defer { summaries.deallocate() }
         nonisolated(unsafe) let out = summaries
-        let workers = max(1, min(config.threads, columns.count))
+        let workers = max(1, min(config.threads, columns))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for c in stride(from: w, to: columns.count, by: workers) {
-                let (i, period) = columns[c]
-                let summary = period < 0 ? Summary.of(store.values(i)) : store.values(series: i, period: period).withUnsafeBufferPointer { Summary.of($0) }
-                (out.baseAddress! + c).initialize(to: summary)
-            }
+            for c in stride(from: w, to: columns, by: workers) { (out.baseAddress! + c).initialize(to: store.summary(metric: c)) }
         }
         var metrics: [Metric] = [], series: [Series] = []
         for (i, m) in plan.modules.enumerated() {
@@ -60,10 +57,9 @@ public final class RunResults: @unchecked Sendable {
             }
             for spec in m.series {
                 let key = m.key(spec.name)
-                let s = store.seriesIndex[key]!
-                let first = store.metrics.count + store.series[..<s].reduce(0) { $0 + $1.periods }
+                let s = store.layout.series[store.layout.seriesIndex[key]!]
                 var summary = SeriesSummary()
-                for p in 0 ..< store.series[s].periods { summary.append(summaries[first + p]) }
+                for p in 0 ..< s.periods { summary.append(store.summary(cell: s.firstCell + p)) }
                 series.append(Series(key: key, module: m.id, spec: spec, index: plan.index(module: i, series: spec), summary: summary))
             }
         }
@@ -89,7 +85,13 @@ public final class RunResults: @unchecked Sendable {
         for m in metrics where m.spec.headline && m.key != key && sensitivityCache[m.key] == nil { keys.append(m.key) }
         let uncertain = plan.uncertainInputIndices
         let n = sensitivityTrials
-        let computed = Sensitivity.compute(metrics: keys.map { UnsafeBufferPointer(rebasing: store.values(store.metricIndex[$0]!)[0 ..< n]) },
+        let columns = keys.map { key in
+            let copy = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, n))
+            _ = copy.initialize(fromContentsOf: store.values(store.metricIndex[key]!, trials: 0 ..< n))
+            return copy
+        }
+        defer { columns.forEach { $0.deallocate() } }
+        let computed = Sensitivity.compute(metrics: columns.map { UnsafeBufferPointer(rebasing: $0[0 ..< n]) },
                                            inputs: uncertain.map { plan.inputs[$0].path }) { i in
             self.replay(input: uncertain[i], trials: 0 ..< n, threads: 1)
         }
@@ -114,7 +116,7 @@ public final class RunResults: @unchecked Sendable {
     public func convergence(_ key: String) -> Convergence? {
         if let cached = convergenceCache[key] { return cached }
         guard let m = store.metricIndex[key], let summary = metric(key)?.summary else { return nil }
-        let c = Convergence.of(store.values(m), summary: summary, blockSize: config.blockSize)
+        let c = store.withValues(m) { Convergence.of($0, summary: summary, blockSize: config.blockSize) }
         convergenceCache[key] = .some(c)
         return c
     }
@@ -136,12 +138,8 @@ public final class RunResults: @unchecked Sendable {
     public func series(_ key: String) -> Series? { series.first { $0.key == key } }
 
     /// Every trial's value of a metric, in trial order.
+    /// Metrics outside `RunPlan.exactMetrics` are kept, and so returned, at single precision.
     public func values(_ key: String) -> [Double]? {
-        store.metricIndex[key].map { Array(store.values($0)) }
-    }
-
-    /// Every trial's value of one period of a series, in trial order.
-    public func values(series key: String, period: Int) -> [Double]? {
-        store.seriesIndex[key].map { store.values(series: $0, period: period) }
+        store.metricIndex[key].map { store.values($0) }
     }
 }

@@ -3,7 +3,7 @@ extension RunResults {
     /// per-trial samples export) instead of copying whole columns.
     /// - Returns: nil for an unknown key. The range must lie within the run's trials.
     public func values(_ key: String, trials range: Range<Int>) -> [Double]? {
-        store.metricIndex[key].map { Array(store.values($0)[range]) }
+        store.metricIndex[key].map { store.values($0, trials: range) }
     }
 
     /// Some trials of an uncertain input's draws, in trial order (nil for fixed or unknown inputs),

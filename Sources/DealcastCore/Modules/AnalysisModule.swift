@@ -14,7 +14,9 @@ public struct MetricSpec: Sendable, Equatable {
     /// statistics are over the defined ones. If nil, a non-finite value stops the run.
     public let undefinedMeaning: String?
     /// A headline metric: the number the module exists to answer. The report leads with headline
-    /// metrics and shows what drives them.
+    /// metrics and shows what drives them. The run keeps headline metrics' trials in double precision
+    /// and the others' in single (their mean, standard deviation and range stay exact; docs/engine.md,
+    /// "What a run keeps"), unless no module marks a headline metric, when every metric is exact.
     public let headline: Bool
     /// If not empty, the metric is, in every trial, the signed sum of these metrics (a value bridge),
     /// which the report draws as a waterfall. Each term is a metric the module publishes or reads.

@@ -18,8 +18,9 @@ public struct MergedRun: Sendable {
 /// that all partials belong to one run (same scenario, datasets, seed, trials, sampling, generator,
 /// modules, plugins, options and dealcast version); and that together they hold every block of the
 /// run exactly once. The scenario embedded in the partials is then bound again, as the shards bound
-/// it, and their columns are concatenated in block order into one store, which is summarised by the
-/// same code as a single run.
+/// it; their metric columns and series block statistics are placed in block order into one store and
+/// their series histograms added (integer counts: the order does not matter), and the store is
+/// summarised by the same code as a single run.
 public enum PartialMerge {
     /// Merges the partial result files at `paths` (in any order).
     ///
@@ -64,12 +65,12 @@ public enum PartialMerge {
         let config = RunConfiguration(trials: settings.trials, seed: seed, threads: partials.map(\.metadata.threads).max()!,
                                       generator: rng, sampling: sampling, blockSize: settings.blockSize, correlation: correlation)
         try checkMemory(plan, trials: settings.trials, threads: ProcessInfo.processInfo.activeProcessorCount, shards: partials.count, available: available)
-        let store = ResultStore(plan: plan, trials: settings.trials)
+        let store = ResultStore(plan: plan, trials: settings.trials, blockSize: settings.blockSize)
         guard store.columnLayout(plan) == meta.columns else {
             throw DealcastError(.invalidData, "\(reference.displayPath): the partial's columns are not the ones this dealcast keeps for its scenario; merge with the dealcast that ran the shards")
         }
         for p in partials.sorted(by: { $0.metadata.shard.firstBlock < $1.metadata.shard.firstBlock }) {
-            try p.loadColumns(into: store.columns(from: p.metadata.shard.firstTrial, count: p.metadata.shard.trials))
+            try p.load(into: store)
         }
         let wall = partials.reduce(0) { $0 + $1.metadata.wallSeconds }
         return MergedRun(results: RunResults(plan: plan, config: config, store: store, wallSeconds: wall),

@@ -7,17 +7,20 @@ import Foundation
 /// | bytes | content |
 /// | --- | --- |
 /// | 8 | signature `89 44 43 50 0D 0A 1A 0A` (`\x89DCP\r\n\x1A\n`, PNG-style: catches text-mode transfers) |
-/// | 4 | format version, 2 |
+/// | 4 | format version, 3 |
 /// | 4 | M, length of the metadata |
 /// | M | metadata, UTF-8 JSON (`PartialMetadata`) |
 /// | 8 | CRC-64/XZ of every byte before it (guards the metadata before it is trusted) |
 /// | … | the scenario file's bytes, then each dataset's, lengths as the metadata gives them |
-/// | … | the columns, in the metadata's order, each `shard.trials` IEEE-754 doubles |
+/// | … | the metric columns, in the metadata's order, each `shard.trials` IEEE-754 doubles, or singles for the metrics the metadata lists as single precision |
+/// | … | block statistics (count, sum, sum of squared deviations, minimum, maximum: doubles) of each single-precision metric, then each series cell, block by block |
+/// | … | each cell's histogram: as many (bin, count) pairs of UInt32 as the metadata's `histogramBins` gives, bins ascending |
 /// | 8 | CRC-64/XZ of every byte before it |
 struct PartialFile {
     static let signature: [UInt8] = [0x89, 0x44, 0x43, 0x50, 0x0D, 0x0A, 0x1A, 0x0A]
-    /// 2: no input columns; series stored from single precision (1 kept both in double precision).
-    static let formatVersion: UInt32 = 2
+    /// 3: series as block statistics and histograms, metrics outside the headline in single precision
+    /// (2 kept every series value in single precision, widened; 1 kept inputs and series in double precision).
+    static let formatVersion: UInt32 = 3
     /// Largest metadata accepted when reading, so a damaged length cannot ask for gigabytes.
     static let maxMetadataBytes = 64 << 20
 
@@ -35,10 +38,10 @@ struct PartialFile {
     /// Writes a partial atomically: to a temporary file beside `url`, flushed to disk, then renamed
     /// over it, so a failed or killed shard never leaves a partial that looks complete.
     ///
-    /// - Parameter columns: the column data in the metadata's order, each `metadata.shard.trials` long.
+    /// - Parameter store: the shard's outputs, laid out as `metadata` says.
     /// - Throws: `DealcastError` (`.cannotWrite`, exit 73) naming the file and the reason.
     static func save(to url: URL, displayPath: String, metadata: PartialMetadata, scenarioBytes: Data,
-                      datasets: [ScenarioDatasets.File], columns: [ResultStore.Column]) throws(DealcastError) {
+                      datasets: [ScenarioDatasets.File], store: ResultStore) throws(DealcastError) {
         let json = try metadata.encoded()
         let dir = url.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
@@ -50,7 +53,8 @@ struct PartialFile {
         var out = Sink(fd: fd)
         let ok = out.put(signature) && out.put(le32(formatVersion)) && out.put(le32(UInt32(json.count))) && out.put(json)
             && out.putChecksum() && out.put(scenarioBytes) && datasets.allSatisfy { out.put($0.bytes) }
-            && columns.allSatisfy { out.put($0) } && out.putChecksum()
+            && store.columns(from: store.firstTrial, count: store.trials).allSatisfy { out.put($0) }
+            && out.put(UnsafeBufferPointer(store.blockStatistics)) && store.histograms.allSatisfy { out.put($0) } && out.putChecksum()
         let failure = ok ? (fsync(fd) == 0 ? nil : errno) : out.error
         close(fd)
         if let failure {
@@ -90,30 +94,28 @@ struct PartialFile {
         mutating func put(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { put($0) } }
         mutating func put(_ data: Data) -> Bool { data.withUnsafeBytes { put($0) } }
 
-        /// A stored column as doubles; a single-precision series column is widened (exactly) in chunks.
+        /// A metric column, in its own precision.
         mutating func put(_ column: ResultStore.Column) -> Bool {
             switch column {
-            case .double(let values):
-                return put(UnsafeBufferPointer(values))
-            case .single(let values):
-                var chunk = [Double](repeating: 0, count: 1 << 14)
-                var start = 0
-                while start < values.count {
-                    let end = Swift.min(start + chunk.count, values.count)
-                    for i in start ..< end { chunk[i - start] = Double(values[i]) }
-                    guard chunk[0 ..< end - start].withUnsafeBufferPointer({ put($0) }) else { return false }
-                    start = end
-                }
-                return true
+            case .double(let values): return put(UnsafeBufferPointer(values))
+            case .single(let values): return put(UnsafeBufferPointer(values))
             }
         }
 
-        mutating func put(_ column: UnsafeBufferPointer<Double>) -> Bool {
+        /// A histogram's occupied bins, ascending, each as (bin, count).
+        mutating func put(_ histogram: ValueHistogram) -> Bool {
+            var pairs: [UInt32] = []
+            histogram.forEachBin { pairs += [UInt32($0), $1] }
+            return pairs.withUnsafeBufferPointer { put($0) }
+        }
+
+        /// Values in little-endian order.
+        mutating func put<T: BitPatternStorable>(_ values: UnsafeBufferPointer<T>) -> Bool {
             #if _endian(big)
-            let swapped = column.map { $0.bitPattern.littleEndian }
+            let swapped = values.map { $0.littleEndianBits }
             return swapped.withUnsafeBytes { put($0) }
             #else
-            return put(UnsafeRawBufferPointer(column))
+            return put(UnsafeRawBufferPointer(values))
             #endif
         }
 
@@ -127,7 +129,7 @@ struct PartialFile {
 
     /// Opens a partial and checks everything but its columns: signature, format version, the header's
     /// checksum, the file's size against its metadata, and the scenario's and datasets' SHA-256.
-    /// The columns are checked when they are read (`loadColumns(into:)`).
+    /// The columns are checked when they are read (`load(into:)`).
     /// - Throws: `DealcastError`: exit 66 when the file cannot be read; 65, naming the file and the
     ///   problem, when it is not a partial result, has an unknown format version, or is damaged.
     static func load(_ url: URL, displayPath: String) throws(DealcastError) -> PartialFile {
@@ -158,9 +160,12 @@ struct PartialFile {
         guard let meta = PartialMetadata.decode(json) else { throw damaged("its metadata cannot be read") }
         // In Double, so that sizes no writer produces cannot overflow.
         let lengths = [meta.scenario.bytes] + meta.datasets.map(\.bytes) + [meta.shard.trials]
+        let blocks = Double(meta.shard.endBlock - meta.shard.firstBlock)
         let expected = 32 + Double(m) + lengths.dropLast().reduce(0) { $0 + Double($1) }
-            + Double(meta.shard.trials) * Double(meta.columns.count) * Double(MemoryLayout<Double>.size)
-        guard lengths.allSatisfy({ $0 >= 0 }), Double(source.size) == expected else {
+            + Double(meta.shard.trials) * Double(meta.columns.bytesPerTrial)
+            + blocks * Double(meta.columns.summarised * ResultStore.statisticsPerBlock * 8) + 8 * meta.histogramBins.reduce(0) { $0 + Double($1) }
+        guard lengths.allSatisfy({ $0 >= 0 }), meta.histogramBins.allSatisfy({ $0 >= 0 }), meta.histogramBins.count == meta.columns.cells,
+              Double(source.size) == expected else {
             let how = Double(source.size) < expected ? "truncated" : "longer than its metadata says"
             throw damaged("\(how): shard \(meta.shard.index)/\(meta.shard.count) should take \(Int64(exactly: expected.rounded()) ?? -1) bytes, the file has \(source.size)")
         }
@@ -191,36 +196,38 @@ struct PartialFile {
         }
     }
 
-    /// Reads the columns into `destinations` (in the metadata's order, each `shard.trials` long) and
-    /// checks the file's final checksum.
-    /// - Throws: `DealcastError` (exit 65) naming the file when the columns are damaged, or 66 when the
+    /// Reads the shard's outputs into `store` (which holds the whole run, laid out as the metadata says)
+    /// and checks the file's final checksum.
+    /// - Throws: `DealcastError` (exit 65) naming the file when the data are damaged, or 66 when the
     ///   file can no longer be read.
-    func loadColumns(into destinations: [ResultStore.Column]) throws(DealcastError) {
+    func load(into store: ResultStore) throws(DealcastError) {
         var source = try Source(url, displayPath: displayPath)
         defer { source.release() }
         try source.seek(to: columnsOffset, checksum: headChecksum)
-        let chunk = UnsafeMutableBufferPointer<Double>.allocate(capacity: 1 << 14)
-        defer { chunk.deallocate() }
-        func read(_ d: UnsafeMutableBufferPointer<Double>) throws(DealcastError) {
-            try source.fill(exactly: UnsafeMutableRawBufferPointer(d))
-            #if _endian(big)
-            for i in d.indices { d[i] = Double(bitPattern: UInt64(littleEndian: d[i].bitPattern)) }
-            #endif
+        let shard = metadata.shard
+        for column in store.columns(from: shard.firstTrial, count: shard.trials) {
+            switch column {
+            case .double(let d): try source.readValues(d)
+            case .single(let f): try source.readValues(f)
+            }
         }
-        for destination in destinations {
-            switch destination {
-            case .double(let d):
-                try read(d)
-            case .single(let f):
-                // Written widened from single precision, so narrowing gives the stored values back exactly.
-                var start = 0
-                while start < f.count {
-                    let end = Swift.min(start + chunk.count, f.count)
-                    let part = UnsafeMutableBufferPointer(rebasing: chunk[0 ..< end - start])
-                    try read(part)
-                    for i in start ..< end { f[i] = Float(part[i - start]) }
-                    start = end
+        try source.readValues(store.statistics(ofBlocks: shard.firstBlock ..< shard.endBlock))
+        for (c, bins) in metadata.histogramBins.enumerated() {
+            let pairs = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(1, 2 * bins))
+            defer { pairs.deallocate() }
+            try source.readValues(UnsafeMutableBufferPointer(rebasing: pairs[0 ..< 2 * bins]))
+            var counted: UInt64 = 0, previous = -1
+            for i in 0 ..< bins {
+                let bin = Int(pairs[2 * i]), count = pairs[2 * i + 1]
+                guard bin > previous, bin < ValueHistogram.binCount, count > 0 else {
+                    throw DealcastError(.invalidData, "\(displayPath): corrupted partial result: the histogram of series cell \(c + 1) is out of order; rerun its shard to write it again")
                 }
+                previous = bin
+                counted += UInt64(count)
+                store.histograms[c].add(bin: bin, count: count)
+            }
+            guard counted == UInt64(shard.trials) else {
+                throw DealcastError(.invalidData, "\(displayPath): corrupted partial result: the histogram of series cell \(c + 1) counts \(counted) values, not the shard's \(shard.trials) trials; rerun its shard to write it again")
             }
         }
         let computed = source.crc.value
@@ -278,6 +285,14 @@ struct PartialFile {
             return data.prefix(got)
         }
 
+        /// Fills `values` exactly from little-endian data.
+        mutating func readValues<T: BitPatternStorable>(_ values: UnsafeMutableBufferPointer<T>) throws(DealcastError) {
+            try fill(exactly: UnsafeMutableRawBufferPointer(values))
+            #if _endian(big)
+            for i in values.indices { values[i] = T(littleEndianBits: values[i].littleEndianBits) }
+            #endif
+        }
+
         /// Fills `buffer` exactly.
         /// - Throws: `DealcastError` (exit 65) when the file ends first.
         mutating func fill(exactly buffer: UnsafeMutableRawBufferPointer) throws(DealcastError) {
@@ -312,4 +327,28 @@ private extension FixedWidthInteger {
         for i in 0 ..< MemoryLayout<Self>.size { v |= Self(data[data.startIndex + offset + i]) << (8 * i) }
         self = v
     }
+}
+
+/// A value written to a partial file by its bits, little-endian.
+protocol BitPatternStorable {
+    associatedtype Bits: FixedWidthInteger
+    /// The value's bits in little-endian byte order.
+    var littleEndianBits: Bits { get }
+    /// The value whose little-endian bits are `bits`.
+    init(littleEndianBits bits: Bits)
+}
+
+extension Double: BitPatternStorable {
+    var littleEndianBits: UInt64 { bitPattern.littleEndian }
+    init(littleEndianBits bits: UInt64) { self.init(bitPattern: UInt64(littleEndian: bits)) }
+}
+
+extension Float: BitPatternStorable {
+    var littleEndianBits: UInt32 { bitPattern.littleEndian }
+    init(littleEndianBits bits: UInt32) { self.init(bitPattern: UInt32(littleEndian: bits)) }
+}
+
+extension UInt32: BitPatternStorable {
+    var littleEndianBits: UInt32 { littleEndian }
+    init(littleEndianBits bits: UInt32) { self.init(littleEndian: bits) }
 }

@@ -65,21 +65,32 @@ public struct PartialMetadata: Codable, Sendable, Equatable {
         public var trials: Int
     }
 
-    /// The columns that follow, in this order, each `shard.trials` doubles long.
+    /// What follows the embedded files (docs/scaling.md, "The partial file"): the metric columns, in
+    /// this order, each `shard.trials` values long, in double precision or, for `singlePrecision`
+    /// metrics, single; then the series cells' block statistics and histograms.
     public struct Columns: Codable, Sendable, Equatable {
         public struct Series: Codable, Sendable, Equatable {
             public var key: String
-            /// A series holds one column per period, period by period.
+            /// A series holds one cell per period, period by period.
             public var periods: Int
         }
 
         /// Metric keys, `<module>.<metric>`.
         public var metrics: [String]
+        /// The metrics kept in single precision (the others are in double precision).
+        public var singlePrecision: [String]
         public var series: [Series]
-        // The inputs' draws are not stored: the merge replays them from the run's seed when needed.
+        // The inputs' draws and the series' trial values are not stored: the merge replays them from
+        // the run's seed when needed.
 
-        /// Number of columns.
-        public var count: Int { metrics.count + series.reduce(0) { $0 + $1.periods } }
+        /// Number of series cells (periods summed over the series).
+        public var cells: Int { series.reduce(0) { $0 + $1.periods } }
+
+        /// Columns with block statistics: the single-precision metrics and the cells.
+        var summarised: Int { singlePrecision.count + cells }
+
+        /// Bytes of one trial's metric values.
+        var bytesPerTrial: Int { 8 * metrics.count - 4 * singlePrecision.count }
     }
 
     public var dealcastVersion: String
@@ -90,6 +101,8 @@ public struct PartialMetadata: Codable, Sendable, Equatable {
     public var plugins: [Plugin]
     public var shard: Shard
     public var columns: Columns
+    /// For each series cell, in order, the bins its histogram holds (each written as a bin and a count).
+    public var histogramBins: [Int]
     /// `--threads` of the shard run.
     public var threads: Int
     /// Seconds the shard spent drawing and evaluating its trials.

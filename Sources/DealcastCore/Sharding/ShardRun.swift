@@ -67,11 +67,11 @@ public final class ShardResult: @unchecked Sendable {
             shard: .init(index: shard.index, count: shard.count, firstBlock: blocks.lowerBound, endBlock: blocks.upperBound,
                          firstTrial: store.firstTrial, trials: store.trials),
             columns: store.columnLayout(plan),
+            histogramBins: store.histograms.map(\.occupiedBins),
             threads: config.threads,
             wallSeconds: wallSeconds)
-        let columns = store.columns(from: store.firstTrial, count: store.trials)
         try PartialFile.save(to: url, displayPath: displayPath, metadata: metadata, scenarioBytes: p.scenarioBytes,
-                              datasets: datasets, columns: columns)
+                              datasets: datasets, store: store)
     }
 }
 
@@ -90,18 +90,26 @@ extension Engine {
 }
 
 extension ResultStore {
-    /// Every column of the store for run trials [from, from + count), in the partial file's order:
-    /// metrics, then each series period by period.
+    /// The metric columns for run trials [from, from + count), in the partial file's order.
     func columns(from: Int, count: Int) -> [Column] {
-        var out = metrics.indices.map { Column.double(metricSlice($0, from: from, count: count)) }
-        for (s, column) in series.enumerated() {
-            for p in 0 ..< column.periods { out.append(.single(seriesSlice(s, period: p, from: from, count: count))) }
+        let base = from - firstTrial
+        return metrics.map { column in
+            switch column {
+            case .double(let b): return .double(UnsafeMutableBufferPointer(rebasing: b[base ..< base + count]))
+            case .single(let b): return .single(UnsafeMutableBufferPointer(rebasing: b[base ..< base + count]))
+            }
         }
-        return out
     }
 
-    /// The names of `columns(from:count:)`, as a partial's metadata records them.
+    /// Block statistics of the blocks held, as `blockStatistics` lays them out.
+    func statistics(ofBlocks range: Range<Int>) -> UnsafeMutableBufferPointer<Double> {
+        let width = layout.summarised * Self.statisticsPerBlock, first = range.lowerBound - firstBlock
+        return UnsafeMutableBufferPointer(rebasing: blockStatistics[first * width ..< (first + range.count) * width])
+    }
+
+    /// The names and kinds of what a partial holds, as its metadata records them.
     func columnLayout(_ plan: RunPlan) -> PartialMetadata.Columns {
-        PartialMetadata.Columns(metrics: metricKeys, series: series.map { .init(key: $0.key, periods: $0.periods) })
+        PartialMetadata.Columns(metrics: metricKeys, singlePrecision: zip(metricKeys, layout.exact).filter { !$0.1 }.map(\.0),
+                                series: layout.series.map { .init(key: $0.key, periods: $0.periods) })
     }
 }
