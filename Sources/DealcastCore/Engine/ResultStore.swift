@@ -5,7 +5,7 @@
 ///   each block's count, sum, sum of squared deviations, minimum and maximum in double precision, so that
 ///   their mean, standard deviation and range are exact;
 /// - of every series period (a cell), no trial values but what its summary needs: the same block
-///   statistics, and a histogram of the values in bins of relative width 2⁻¹⁴ (`ValueHistogram`), from
+///   statistics but the squared deviations, and a histogram of the values in bins of relative width 2⁻¹⁴ (`ValueHistogram`), from
 ///   which the percentile bands are read.
 ///
 /// The inputs' draws are not kept either: they are replayed from their streams when an analysis needs
@@ -116,14 +116,16 @@ final class ResultStore: @unchecked Sendable {
         }
         for c in 0 ..< layout.cells {
             let values = UnsafeBufferPointer(frame.cell(c))
-            summarise(values, slot: layout.slot(cell: c), block: block)
+            summarise(values, slot: layout.slot(cell: c), block: block, deviations: false)
             counts[c].add(values)
         }
     }
 
     /// Writes the block statistics of `values` (NaNs skipped) for column `slot` of held block `block`:
-    /// two passes in trial order, so the numbers depend on nothing but the values.
-    private func summarise(_ values: UnsafeBufferPointer<Double>, slot: Int, block: Int) {
+    /// two passes in trial order, so the numbers depend on nothing but the values. Without
+    /// `deviations` (a series cell, whose standard deviation nothing reports) the squared deviations
+    /// are not computed and stored as NaN.
+    private func summarise(_ values: UnsafeBufferPointer<Double>, slot: Int, block: Int, deviations: Bool = true) {
         var n = 0, sum = 0.0, low = Double.infinity, high = -Double.infinity
         for v in values where !v.isNaN {
             n += 1
@@ -132,8 +134,8 @@ final class ResultStore: @unchecked Sendable {
             if v > high { high = v }
         }
         let mean = n > 0 ? sum / Double(n) : 0
-        var squares = 0.0
-        for v in values where !v.isNaN { squares += (v - mean) * (v - mean) }
+        var squares = deviations ? 0.0 : .nan
+        if deviations { for v in values where !v.isNaN { squares += (v - mean) * (v - mean) } }
         let at = (block * layout.summarised + slot) * Self.statisticsPerBlock
         blockStatistics[at] = Double(n)
         blockStatistics[at + 1] = sum
@@ -218,13 +220,14 @@ final class ResultStore: @unchecked Sendable {
         }
     }
 
-    /// Cell c's mean and percentiles over the trials held: the mean from the blocks' sums, added in
+    /// Cell c's mean, range and percentiles over the trials held: the mean from the blocks' sums, added in
     /// block order; the percentiles from its histogram, within 2⁻¹⁴ of the exact ones
     /// (`ValueHistogram.percentiles`).
     func summary(cell c: Int) -> Summary {
         let s = combined(slot: layout.slot(cell: c))
         let q = histograms[c].percentiles(Summary.percentiles.map(\.1), minimum: s.min, maximum: s.max)
-        return Summary(n: s.n, undefined: 0, mean: s.mean, sd: s.sd, stderr: s.n > 0 ? s.sd / Double(s.n).squareRoot() : .nan,
+        // No standard deviation: a series reports none, and its cells' blocks do not keep what it needs.
+        return Summary(n: s.n, undefined: 0, mean: s.mean, sd: .nan, stderr: .nan,
                        min: s.min, max: s.max, p5: q[0], p25: q[1], p50: q[2], p75: q[3], p95: q[4])
     }
 }
