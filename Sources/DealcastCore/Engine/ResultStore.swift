@@ -208,15 +208,16 @@ final class ResultStore: @unchecked Sendable {
         case .double(let b):
             return Summary.of(UnsafeBufferPointer(b))
         case .single(let b):
-            var s = Summary.of(UnsafeBufferPointer(b))
             let c = combined(slot: layout.slot[m]!)
-            s.mean = c.mean
-            s.sd = c.sd
-            s.stderr = c.n > 0 ? c.sd / Double(c.n).squareRoot() : .nan
-            s.min = c.min
-            s.max = c.max
-            if c.n > 0 && c.min == c.max { (s.p5, s.p25, s.p50, s.p75, s.p95) = (c.min, c.min, c.min, c.min, c.min) }
-            return s
+            var q = [Double](repeating: c.n > 0 ? c.min : .nan, count: Summary.percentiles.count)
+            if c.n > 0 && c.min != c.max {
+                var defined = [Double]()
+                defined.reserveCapacity(c.n)
+                for v in b where !v.isNaN { defined.append(Double(v)) }
+                q = defined.withUnsafeMutableBufferPointer { OrderStatistics.quantiles(Summary.percentiles.map(\.1), of: $0) }
+            }
+            return Summary(n: c.n, undefined: trials - c.n, mean: c.mean, sd: c.sd, stderr: c.n > 0 ? c.sd / Double(c.n).squareRoot() : .nan,
+                           min: c.min, max: c.max, p5: q[0], p25: q[1], p50: q[2], p75: q[3], p95: q[4])
         }
     }
 

@@ -33,16 +33,10 @@ public struct Summary: Sendable, Equatable {
     /// `gsl_stats_quantile_from_sorted_data` and numpy's default do; the order statistics are found by
     /// selection (`OrderStatistics`), not by sorting: the same numbers, in linear time.
     /// - Complexity: O(n).
-    public static func of(_ values: UnsafeBufferPointer<Double>) -> Summary { summarise(values) }
-
-    /// Summarises single-precision values (a metric the store keeps in single precision), widened to
-    /// double exactly.
-    static func of(_ values: UnsafeBufferPointer<Float>) -> Summary { summarise(values) }
-
-    private static func summarise<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>) -> Summary {
+    public static func of(_ values: UnsafeBufferPointer<Double>) -> Summary {
         var defined = [Double]()
         defined.reserveCapacity(values.count)
-        for v in values where !v.isNaN { defined.append(Double(v)) }
+        for v in values where !v.isNaN { defined.append(v) }
         let undefined = values.count - defined.count
         let n = defined.count
         guard n > 0 else {
