@@ -23,25 +23,14 @@ public struct Driver: Sendable, Equatable {
     /// The drivers of `key` among its `top` strongest inputs by |ρ|, largest swing first.
     ///
     /// The tenths are cut at the input distribution's own 10th and 90th percentiles (its inverse CDF),
-    /// so no sort is needed: one pass over the trials per input. Trials where the metric is
-    /// undefined are left out. Over the trials the rank correlations use (`RunResults.sensitivityTrials`).
-    /// - Complexity: O(top × trials).
+    /// so no sort is needed; the means are taken in the rank-correlation pass, while each input's draws
+    /// are at hand (`Sensitivity.Entry.meanIfLow`, `meanIfHigh`). Trials where the metric is undefined
+    /// are left out. Over the trials the rank correlations use (`RunResults.sensitivityTrials`).
     public static func of(_ results: RunResults, metric key: String, top: Int = 10) -> [Driver] {
-        let trials = 0 ..< results.sensitivityTrials
-        guard let sensitivity = results.sensitivity(key), let metric = results.values(key, trials: trials) else { return [] }
-        var out: [Driver] = []
-        for entry in sensitivity.entries.prefix(top) {
-            guard let input = results.plan.inputs.first(where: { $0.path == entry.input }),
-                  let draws = results.inputValues(entry.input, trials: trials) else { continue }
-            let low = input.value.distribution.quantile(0.1), high = input.value.distribution.quantile(0.9)
-            var lowSum = 0.0, lowCount = 0, highSum = 0.0, highCount = 0
-            for i in metric.indices where !metric[i].isNaN {
-                if draws[i] <= low { lowSum += metric[i]; lowCount += 1 }
-                if draws[i] >= high { highSum += metric[i]; highCount += 1 }
-            }
-            guard lowCount > 0, highCount > 0 else { continue }
-            out.append(Driver(input: entry.input, spearman: entry.spearman,
-                              meanIfLow: lowSum / Double(lowCount), meanIfHigh: highSum / Double(highCount)))
+        guard let sensitivity = results.sensitivity(key) else { return [] }
+        let out = sensitivity.entries.prefix(top).compactMap { entry -> Driver? in
+            guard let low = entry.meanIfLow, let high = entry.meanIfHigh else { return nil }
+            return Driver(input: entry.input, spearman: entry.spearman, meanIfLow: low, meanIfHigh: high)
         }
         return out.sorted { $0.swing != $1.swing ? $0.swing > $1.swing : $0.input < $1.input }
     }

@@ -72,7 +72,11 @@ final class InputReplayTests: XCTestCase {
         let metric = try XCTUnwrap(r.values("echo.d", trials: prefix))
         let names = ["a", "b", "c", "d"]
         let columns = try names.map { try XCTUnwrap(r.inputValues("echo.\($0)", trials: prefix)) }
-        let expected = metric.withUnsafeBufferPointer { Sensitivity.compute(metrics: [$0], inputs: names.map { "echo.\($0)" }) { columns[$0] }[0] }
+        let cuts = names.map { name in
+            let d = r.plan.inputs.first { $0.path == "echo.\(name)" }!.value.distribution
+            return (low: d.quantile(0.1), high: d.quantile(0.9))
+        }
+        let expected = metric.withUnsafeBufferPointer { Sensitivity.compute(metrics: [$0], inputs: names.map { "echo.\($0)" }, cuts: cuts) { columns[$0] }[0] }
         XCTAssertEqual(r.sensitivity("echo.d"), expected)
         XCTAssertEqual(expected.entries[0].input, "echo.d")
     }

@@ -91,8 +91,12 @@ public final class RunResults: @unchecked Sendable {
             return copy
         }
         defer { columns.forEach { $0.deallocate() } }
+        let cuts = uncertain.map { j in
+            let d = plan.inputs[j].value.distribution
+            return (low: d.quantile(Self.driverTenth), high: d.quantile(1 - Self.driverTenth))
+        }
         let computed = Sensitivity.compute(metrics: columns.map { UnsafeBufferPointer(rebasing: $0[0 ..< n]) },
-                                           inputs: uncertain.map { plan.inputs[$0].path }) { i in
+                                           inputs: uncertain.map { plan.inputs[$0].path }, cuts: cuts) { i in
             self.replay(input: uncertain[i], trials: 0 ..< n, threads: 1)
         }
         for (k, s) in zip(keys, computed) { sensitivityCache[k] = s }
@@ -100,6 +104,10 @@ public final class RunResults: @unchecked Sendable {
     }
 
     private var sensitivityCache: [String: Sensitivity] = [:]
+
+    /// Where the drivers' tornado cuts each input: at its distribution's 10th and 90th percentiles
+    /// (`Sensitivity.Entry.meanIfLow`, `meanIfHigh`).
+    public static let driverTenth = 0.1
 
     /// Most trials the rank correlations and the tornado's drivers are computed on: 64 blocks. Under
     /// independence the standard error of a Spearman ρ over n trials is about 1/√(n − 1), 0.002 here,

@@ -11,6 +11,12 @@ public struct Sensitivity: Sendable, Equatable {
         /// Contribution to variance: ρ² normalised so that the inputs' contributions sum to 1
         /// (Crystal Ball's definition), signed like ρ.
         public let contribution: Double
+        /// The metric's mean over the trials whose draw of the input is at or below the input's low
+        /// cut (its distribution's 10th percentile, as `RunResults.sensitivity` cuts it), and over those
+        /// at or above its high cut (the 90th): the "change in output mean" tornado's bar. Nil when no
+        /// cuts were given or no trial with a defined metric falls there.
+        public var meanIfLow: Double? = nil
+        public var meanIfHigh: Double? = nil
     }
 
     /// Entries by decreasing |ρ|.
@@ -58,9 +64,12 @@ public struct Sensitivity: Sendable, Equatable {
     /// - Parameters:
     ///   - metrics: each metric's values in trial order, NaN where it is undefined.
     ///   - inputs: each uncertain input's path; `column(i)` gives input i's draws in trial order.
+    ///   - cuts: for each input, the draws at or below `low` and at or above `high` over which each
+    ///     metric's mean is taken (`Entry.meanIfLow`, `meanIfHigh`), while its draws are at hand; nil
+    ///     for none.
     /// - Returns: one `Sensitivity` per metric, in order.
     /// - Complexity: O((k + m)·n) for k inputs, m metrics and n trials (`RadixSort`), plus k `column` calls.
-    public static func compute(metrics: [UnsafeBufferPointer<Double>], inputs: [String],
+    public static func compute(metrics: [UnsafeBufferPointer<Double>], inputs: [String], cuts: [(low: Double, high: Double)]? = nil,
                                column: @escaping @Sendable (Int) -> [Double]) -> [Sensitivity] {
         // Per metric: the trials where it is defined (nil when all are) and its ranks over them.
         let prepared: [(keep: [Int]?, ranks: [Double])] = metrics.map { metric in
@@ -72,8 +81,12 @@ public struct Sensitivity: Sendable, Equatable {
         let k = inputs.count, mCount = metrics.count
         let rho = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, k * mCount))
         rho.initialize(repeating: 0)
-        defer { rho.deallocate() }
-        nonisolated(unsafe) let out = rho
+        // (mean if low, mean if high) per input and metric, NaN for none.
+        let tenths = UnsafeMutableBufferPointer<(Double, Double)>.allocate(capacity: max(1, k * mCount))
+        tenths.initialize(repeating: (.nan, .nan))
+        defer { rho.deallocate(); tenths.deallocate() }
+        nonisolated(unsafe) let out = rho, means = tenths
+        nonisolated(unsafe) let metrics = metrics
         let anyComplete = prepared.contains { $0.keep == nil }
         DispatchQueue.concurrentPerform(iterations: k) { j in
             let draws = column(j)
@@ -85,14 +98,30 @@ public struct Sensitivity: Sendable, Equatable {
                 } else {
                     out[j * mCount + i] = pearson(full, p.ranks)
                 }
+                if let cut = cuts?[j] { means[j * mCount + i] = conditionalMeans(metrics[i], draws, low: cut.low, high: cut.high) }
             }
         }
         return (0 ..< mCount).map { i in
             let rhos = (0 ..< k).map { (inputs[$0], rho[$0 * mCount + i]) }
             let total = rhos.reduce(0) { $0 + $1.1 * $1.1 }
-            let entries = rhos.map { Entry(input: $0.0, spearman: $0.1, contribution: total > 0 ? ($0.1 < 0 ? -1 : 1) * $0.1 * $0.1 / total : 0) }
+            let entries = rhos.enumerated().map { j, r in
+                let (low, high) = tenths[j * mCount + i]
+                return Entry(input: r.0, spearman: r.1, contribution: total > 0 ? (r.1 < 0 ? -1 : 1) * r.1 * r.1 / total : 0,
+                             meanIfLow: low.isNaN ? nil : low, meanIfHigh: high.isNaN ? nil : high)
+            }
                 .sorted { abs($0.spearman) != abs($1.spearman) ? abs($0.spearman) > abs($1.spearman) : $0.input < $1.input }
             return Sensitivity(entries: entries)
         }
+    }
+
+    /// The means of `metric` (NaN skipped) over the trials where `draws` is at or below `low` and at or
+    /// above `high`; NaN for a side with no trial.
+    static func conditionalMeans(_ metric: UnsafeBufferPointer<Double>, _ draws: [Double], low: Double, high: Double) -> (Double, Double) {
+        var lowSum = 0.0, lowCount = 0, highSum = 0.0, highCount = 0
+        for i in metric.indices where !metric[i].isNaN {
+            if draws[i] <= low { lowSum += metric[i]; lowCount += 1 }
+            if draws[i] >= high { highSum += metric[i]; highCount += 1 }
+        }
+        return (lowCount > 0 ? lowSum / Double(lowCount) : .nan, highCount > 0 ? highSum / Double(highCount) : .nan)
     }
 }
