@@ -41,6 +41,22 @@ final class RadixSortTests: XCTestCase {
         }
     }
 
+    /// Values that single precision cannot tell apart (a level of 10¹⁰ moved by less than its float
+    /// spacing of 1024, and neighbours of 1 a few ulps apart) are still ordered by their exact values,
+    /// equal ones by index: the order is that of a stable comparison sort.
+    func testOrderSeparatesValuesThatRoundToTheSameSinglePrecisionNumber() {
+        let stream = RandomStream(kind: .taus2, seed: 21)
+        let v: [Double] = (0 ..< 30_000).map { i in
+            switch i % 3 {
+            case 0: return 1e10 + (stream.uniform() * 4000).rounded()  // wide runs, many exact ties
+            case 1: return 1 + Double(Int(stream.uniform() * 8)) * Double.ulpOfOne  // eight doubles, one float
+            default: return stream.standardNormal()
+            }
+        }
+        let expected = v.indices.sorted { v[$0] != v[$1] ? v[$0] < v[$1] : $0 < $1 }.map(UInt32.init)
+        XCTAssertEqual(v.withUnsafeBufferPointer { RadixSort.order($0) }, expected)
+    }
+
     /// A constant column (every byte equal in every key) skips every pass and stays as it is.
     func testAConstantColumnIsLeftInIndexOrder() {
         let v = [Double](repeating: 2.5, count: 1000)
