@@ -168,7 +168,7 @@ public enum Engine {
         let count = blocks.count
         let threads = max(1, min(config.threads, count))
         // Each worker counts its blocks' series values in its own histograms, added to the store's at the end.
-        let counts = WorkerHistograms((0 ..< threads).map { _ in store.emptyHistograms() })
+        let counts = WorkerHistograms((0 ..< threads).map { _ in HistogramBatches(cells: store.layout.cells) })
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: config.blockSize)
             defer { scratch.free() }
@@ -206,8 +206,8 @@ public enum Engine {
 
 /// The workers' histograms during a run: worker w touches only `workers[w]`.
 private final class WorkerHistograms: @unchecked Sendable {
-    let workers: [[ValueHistogram]]
-    init(_ workers: [[ValueHistogram]]) { self.workers = workers }
+    let workers: [HistogramBatches]
+    init(_ workers: [HistogramBatches]) { self.workers = workers }
 }
 
 extension DealcastError {

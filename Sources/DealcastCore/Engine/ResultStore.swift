@@ -99,9 +99,9 @@ final class ResultStore: @unchecked Sendable {
     // MARK: Writing
 
     /// Keeps what the run keeps of the block in `frame`, whose first trial is `first`: its metrics'
-    /// rows, its summarised columns' block statistics, and its cells' values counted in `histograms`
-    /// (the worker's own, one per cell, added to the store's by `absorb` once the blocks are done).
-    func commit(_ frame: BlockFrame, firstTrial first: Int, histograms counts: [ValueHistogram]) {
+    /// rows, its summarised columns' block statistics, and its cells' values queued in `batches` (the
+    /// worker's own, added to the store's histograms by `absorb` once the blocks are done).
+    func commit(_ frame: BlockFrame, firstTrial first: Int, histograms batches: HistogramBatches) {
         let n = frame.count, row = first - firstTrial
         let block = row / blockSize
         for (m, column) in metrics.enumerated() {
@@ -117,7 +117,7 @@ final class ResultStore: @unchecked Sendable {
         for c in 0 ..< layout.cells {
             let values = UnsafeBufferPointer(frame.cell(c))
             summarise(values, slot: layout.slot(cell: c), block: block, deviations: false)
-            counts[c].add(values)
+            batches.add(values, cell: c)
         }
     }
 
@@ -171,13 +171,13 @@ final class ResultStore: @unchecked Sendable {
         return (Int(n), mean, n > 1 ? (squares / (n - 1)).squareRoot() : 0, low, high)
     }
 
-    /// Adds workers' histograms (one per cell each) to the store's.
-    func absorb(_ workers: [[ValueHistogram]]) {
-        for counts in workers { for (c, h) in counts.enumerated() { histograms[c].add(h) } }
+    /// Adds workers' histograms to the store's.
+    func absorb(_ workers: [HistogramBatches]) {
+        for w in workers {
+            w.flush()
+            for (c, h) in w.histograms.enumerated() { histograms[c].add(h) }
+        }
     }
-
-    /// One histogram per cell, empty: a worker's counts.
-    func emptyHistograms() -> [ValueHistogram] { (0 ..< layout.cells).map { _ in ValueHistogram() } }
 
     // MARK: Reading
 

@@ -71,6 +71,15 @@ final class ValueHistogram {
         total += UInt64(values.count)
     }
 
+    /// Counts the values whose bins (`bin(_:)`) are `bins`.
+    func add(bins: UnsafeBufferPointer<UInt32>) {
+        for b in bins {
+            let b = Int(b)
+            page(b >> Self.pageBits)[b & (Self.pageSize - 1)] &+= 1
+        }
+        total += UInt64(bins.count)
+    }
+
     /// Takes back the counts of `values`, which were added before.
     func remove(_ values: UnsafeBufferPointer<Double>) {
         for x in values {
@@ -150,5 +159,48 @@ final class ValueHistogram {
             guard k < last, f > Double(k) else { return x }
             return x + (f - Double(k)) * (found[k + 1]! - x)
         }
+    }
+}
+
+/// One worker's histograms, one per cell, fed in batches: a block's values are binned at once and their
+/// bins queued per cell, and a cell's queue is counted when it holds `capacity` bins (and at the end).
+///
+/// Counting a block's 4096 values of one cell straight into its histogram missed the caches on almost
+/// every value: a worker's histograms of the default scenario take tens of megabytes, more than the
+/// caches, and each block revisits every one. Counted 32 768 at a time, a cell's histogram is loaded
+/// into the cache once per batch instead of once per block. The counts, and so the numbers, are the
+/// same either way.
+final class HistogramBatches {
+    let histograms: [ValueHistogram]
+    /// Bins queued per cell.
+    static let capacity = 32_768
+    private let queued: UnsafeMutableBufferPointer<UInt32>
+    private var counts: [Int]
+
+    init(cells: Int) {
+        histograms = (0 ..< cells).map { _ in ValueHistogram() }
+        queued = .allocate(capacity: max(1, cells * Self.capacity))
+        counts = [Int](repeating: 0, count: cells)
+    }
+
+    deinit { queued.deallocate() }
+
+    /// Queues `values` (at most `capacity`) for cell `c`, counting the queue first when they do not fit.
+    func add(_ values: UnsafeBufferPointer<Double>, cell c: Int) {
+        precondition(values.count <= Self.capacity)
+        if counts[c] + values.count > Self.capacity { flush(cell: c) }
+        let base = c * Self.capacity + counts[c]
+        for (i, x) in values.enumerated() { queued[base + i] = UInt32(truncatingIfNeeded: ValueHistogram.bin(x)) }
+        counts[c] += values.count
+    }
+
+    /// Counts every queued bin.
+    func flush() {
+        for c in histograms.indices { flush(cell: c) }
+    }
+
+    private func flush(cell c: Int) {
+        histograms[c].add(bins: UnsafeBufferPointer(rebasing: queued[c * Self.capacity ..< c * Self.capacity + counts[c]]))
+        counts[c] = 0
     }
 }
