@@ -25,3 +25,17 @@ final class RandomStreamTests: XCTestCase {
         }
     }
 }
+
+extension RandomStreamTests {
+    /// `fillUniform` draws what `uniformPositive()` draws, one by one, for every generator kind.
+    func testFillUniformIsUniformPositiveInOrder() {
+        for kind in GeneratorKind.allCases {
+            let bulk = RandomStream(kind: kind, seed: 99), single = RandomStream(kind: kind, seed: 99)
+            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 5000)
+            defer { buffer.deallocate() }
+            bulk.fillUniform(buffer)
+            for i in buffer.indices { XCTAssertEqual(buffer[i].bitPattern, single.uniformPositive().bitPattern, "\(kind), draw \(i)") }
+            XCTAssertEqual(bulk.uniform(), single.uniform(), "\(kind): generator state")
+        }
+    }
+}

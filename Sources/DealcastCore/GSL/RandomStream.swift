@@ -61,9 +61,22 @@ public final class RandomStream {
     /// A standard normal draw (GSL's ziggurat sampler).
     public func standardNormal() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
 
-    /// Fills `buffer` with uniform draws on (0, 1).
+    /// Fills `buffer` with uniform draws on (0, 1): `uniformPositive()` for each element in order.
+    ///
+    /// The loop calls the generator's `get_double` through its type, as `gsl_rng_uniform_pos` does
+    /// (GSL 2.7, gsl_rng.h: draw `get_double(state)` again while it is exactly 0), without a call into
+    /// the library per element; the draws are the same numbers in the same order.
     public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Double>) {
-        for i in buffer.indices { buffer[i] = gsl_rng_uniform_pos(rng) }
+        guard let getDouble = rng.pointee.type.pointee.get_double else {
+            for i in buffer.indices { buffer[i] = gsl_rng_uniform_pos(rng) }
+            return
+        }
+        let state = rng.pointee.state
+        for i in buffer.indices {
+            var x = getDouble(state)
+            while x == 0 { x = getDouble(state) }
+            buffer[i] = x
+        }
     }
 
     /// Fills `buffer` with standard normal draws (ziggurat).
