@@ -258,7 +258,7 @@ public indirect enum Distribution: Sendable, Hashable {
     }
 
     /// Fills `out` with one uniform in each of `out.count` equal strata of (0, 1), in random order:
-    /// uᵢ = (πᵢ + vᵢ) / n with π a permutation of 0…n−1 shuffled by `gsl_ran_shuffle` and vᵢ ~ U(0, 1],
+    /// uᵢ = (πᵢ + vᵢ) / n with π a permutation of 0…n−1 shuffled as `gsl_ran_shuffle` shuffles it (`RandomStream.shuffle`) and vᵢ ~ U(0, 1],
     /// kept below 1 (at most 1 − 2⁻⁵³).
     /// - Parameter scratch: at least `out.count` integers, overwritten.
     /// - Complexity: O(n), n = `out.count`.
