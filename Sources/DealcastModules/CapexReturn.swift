@@ -92,16 +92,29 @@ public struct CapexReturn: AnalysisModule {
             for t in 0 ..< years { acc += schedule[t]; online[t] = acc }
             let termWeights = (0 ..< years).map { t in online[t] * Swift.max(0, Swift.min(1, termYears - Double(t))) }
             let termGWYears = termWeights.reduce(0, +)
+            // Share of the capacity online in year t that the contract covers (before the realised share):
+            // the same for every trial, so computed once per block.
+            let contractedShare = (0 ..< years).map { t in online[t] > 0 ? termWeights[t] / online[t] : 0 }
 
-            var fcf = [Double](repeating: 0, count: years)
-            var capex = [Double](repeating: 0, count: years)
-            var depIT = [Double](repeating: 0, count: years)
+            // Per-trial scratch, allocated once per block; raw buffers so that the year loops below
+            // carry no uniqueness or bounds checks.
+            let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * years)
+            scratch.initialize(repeating: 0)
+            defer { scratch.deallocate() }
+            let fcf = UnsafeMutableBufferPointer(rebasing: scratch[0 ..< years])
+            let capex = UnsafeMutableBufferPointer(rebasing: scratch[years ..< 2 * years])
+            let depIT = UnsafeMutableBufferPointer(rebasing: scratch[2 * years ..< 3 * years])
+            let facilityDepOf = UnsafeMutableBufferPointer(rebasing: scratch[3 * years ..< 4 * years])
+            let solver = IRRSolver()
             for i in 0 ..< n {
                 let realised = rho[i] * (blocked[i] > 0.5 ? keep[i] : 1)
                 let buildCost = cap[i] * cpg[i]
                 let life = Swift.max(1, Int(itl[i].rounded()))
-                // Capex: initial builds, then IT refreshes every `life` years at a declining cost.
+                // Capex: initial builds, then IT refreshes every `life` years at a declining cost. The
+                // refresh factor (1 − decline)^life is the same at every refresh of the trial: computed
+                // at the first one, and only if there is one (nan until then).
                 for t in 0 ..< years { capex[t] = 0; depIT[t] = 0 }
+                var refreshFactor = Double.nan
                 var netBookIT = 0.0
                 var capexTotal = 0.0
                 for c in 0 ..< years where schedule[c] > 0 {
@@ -115,28 +128,33 @@ public struct CapexReturn: AnalysisModule {
                         if t + life > years { netBookIT += d * Double(t + life - years) }
                         t += life
                         if t < years {
-                            cost *= pow(1 - hcd[i], Double(life))
+                            if refreshFactor.isNaN { refreshFactor = pow(1 - hcd[i], Double(life)) }
+                            cost *= refreshFactor
                             capex[t] += cost
                             capexTotal += cost
                         }
                     }
                 }
                 let facilityCost = buildCost * (1 - its[i])
+                // Facility depreciation of cohort c, once per trial instead of once per later year.
+                for c in 0 ..< years where schedule[c] > 0 { facilityDepOf[c] = facilityCost * schedule[c] / fl[i] }
                 // Contract revenue follows the capacity online within the term; the honoured share is
                 // `realised`, and capacity the contract leaves idle is sold at the eroding market price.
                 let pricePerGWYear = termGWYears > 0 ? com[i] / (termGWYears * cap[i]) : 0
                 var contractTotal = 0.0
                 var cumFacilityDep = 0.0
+                // Year t's facility depreciation is the sum over the cohorts online by t, added in cohort
+                // order from zero: the running sum below performs exactly those additions.
+                var facilityDep = 0.0
                 for t in 0 ..< years {
                     let gw = cap[i] * online[t]
                     let contract = termGWYears > 0 ? com[i] * realised * termWeights[t] / termGWYears : 0
-                    let contractedGW = gw * (online[t] > 0 ? termWeights[t] / online[t] : 0) * realised
+                    let contractedGW = gw * contractedShare[t] * realised
                     let spareGW = Swift.max(0, gw - contractedGW)
                     let market = spareGW * pricePerGWYear * pow(1 - pe[i], Double(t)) * su[i]
                     let revenue = contract + market
                     let power = gw * 1000 * pu[i] * Self.hoursPerYear * lf[i] * pp[i]
-                    var facilityDep = 0.0
-                    for c in 0 ... t where schedule[c] > 0 { facilityDep += facilityCost * schedule[c] / fl[i] }
+                    if schedule[t] > 0 { facilityDep += facilityDepOf[t] }
                     cumFacilityDep += facilityDep
                     let ebit = revenue - power - ox[i] * revenue - depIT[t] - facilityDep
                     fcf[t] = revenue - power - ox[i] * revenue - tx[i] * ebit - capex[t]
@@ -145,11 +163,10 @@ public struct CapexReturn: AnalysisModule {
                 // Terminal value: the net book value left at the end of the horizon.
                 fcf[years - 1] += netBookIT + Swift.max(0, facilityCost - cumFacilityDep)
                 for t in 0 ..< years { fcfOut[t][i] = fcf[t] }
-                fcf.withUnsafeBufferPointer { f in
-                    npvOut[i] = CashFlow.npv(f, rate: r[i])
-                    irrOut[i] = CashFlow.irr(f) ?? .nan
-                    pbOut[i] = CashFlow.payback(f) ?? .nan
-                }
+                let f = UnsafeBufferPointer(fcf)
+                npvOut[i] = CashFlow.npv(f, rate: r[i])
+                irrOut[i] = solver.irr(f) ?? .nan
+                pbOut[i] = CashFlow.payback(f) ?? .nan
                 capexOut[i] = capexTotal
                 revOut[i] = contractTotal
                 realOut[i] = realised

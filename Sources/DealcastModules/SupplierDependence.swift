@@ -227,6 +227,13 @@ public struct SupplierDependence: AnalysisModule {
             let anyOut = block.output("any_disruption"), foundryEventOut = block.output("foundry_disruption")
             let byYear = onlineByYear.indices.map { block.output("delivered_gw_by_year", period: $0) }
 
+            // The contracts' fields the trial loop reads, as flat arrays: iterating `contracts` itself
+            // copied each `Contract` (its name and quarters included) out of the array for every
+            // contract of every trial.
+            let nc = contracts.count
+            let kVendor = contracts.map(\.vendor), kFoundry = contracts.map(\.foundry), kProvider = contracts.map(\.provider)
+            let kFromDeal = contracts.map(\.fromDeal), kInUSD = contracts.map(\.inUSD)
+            let stream = block.stream
             var contracted = [Double](repeating: 0, count: contracts.count)
             var vendorHit = [Double](repeating: 0, count: nv), foundryHit = [Double](repeating: 0, count: nf)
             var byVendor = [Double](repeating: 0, count: nv), byVendorWithout = byVendor
@@ -234,34 +241,35 @@ public struct SupplierDependence: AnalysisModule {
             var byFoundry = [Double](repeating: 0, count: nf)
             for i in 0 ..< n {
                 // Delivered capacity of each contract at full ramp: C_c = S_c · δ_c (S_c = A_c / k for USD contracts).
-                for (c, k) in contracts.enumerated() {
-                    contracted[c] = (k.inUSD ? size[c][i] / perGW![i] : size[c][i]) * share[c][i]
+                for c in 0 ..< nc {
+                    contracted[c] = (kInUSD[c] ? size[c][i] / perGW![i] : size[c][i]) * share[c][i]
                 }
                 // Disruption events: a fixed nv + nf draws per trial.
                 var anyEvent = 0.0, foundryEvent = 0.0
                 for v in 0 ..< nv {
-                    vendorHit[v] = block.stream.bernoulli(vp[v][i])
+                    vendorHit[v] = stream.bernoulli(vp[v][i])
                     if vendorUsed[v] { anyEvent = Swift.max(anyEvent, vendorHit[v]) }
                 }
                 for f in 0 ..< nf {
-                    foundryHit[f] = block.stream.bernoulli(fp[f][i])
+                    foundryHit[f] = stream.bernoulli(fp[f][i])
                     if foundryUsed[f] { foundryEvent = Swift.max(foundryEvent, foundryHit[f]) }
                 }
                 for v in 0 ..< nv { byVendor[v] = 0; byVendorWithout[v] = 0 }
                 for j in 0 ..< providerCount { byProvider[j] = 0; byProviderWithout[j] = 0 }
                 for f in 0 ..< nf { byFoundry[f] = 0 }
                 var total = 0.0, totalWithout = 0.0, lost = 0.0, lostWithout = 0.0
-                for (c, k) in contracts.enumerated() {
+                for c in 0 ..< nc {
+                    let vendor = kVendor[c], foundry = kFoundry[c], provider = kProvider[c]
                     let d = contracted[c] * onlineAsOf[c]
-                    let loss = 1 - (1 - vendorHit[k.vendor] * vl[k.vendor][i]) * (1 - foundryHit[k.foundry] * fl[k.foundry][i])
-                    byVendor[k.vendor] += d
-                    byProvider[k.provider] += d
-                    byFoundry[k.foundry] += d
+                    let loss = 1 - (1 - vendorHit[vendor] * vl[vendor][i]) * (1 - foundryHit[foundry] * fl[foundry][i])
+                    byVendor[vendor] += d
+                    byProvider[provider] += d
+                    byFoundry[foundry] += d
                     total += d
                     lost += d * loss
-                    if !k.fromDeal {
-                        byVendorWithout[k.vendor] += d
-                        byProviderWithout[k.provider] += d
+                    if !kFromDeal[c] {
+                        byVendorWithout[vendor] += d
+                        byProviderWithout[provider] += d
                         totalWithout += d
                         lostWithout += d * loss
                     }
@@ -288,9 +296,11 @@ public struct SupplierDependence: AnalysisModule {
                 providerWithoutOut[i] = SupplierDependence.concentration(byProviderWithout, total: totalWithout).hhi
                 anyOut[i] = Swift.max(anyEvent, foundryEvent)
                 foundryEventOut[i] = foundryEvent
-                for (t, online) in onlineByYear.enumerated() {
+                for t in onlineByYear.indices {
                     var gw = 0.0
-                    for c in contracts.indices { gw += contracted[c] * online[c] }
+                    onlineByYear[t].withUnsafeBufferPointer { online in
+                        for c in 0 ..< nc { gw += contracted[c] * online[c] }
+                    }
                     byYear[t][i] = gw
                 }
             }

@@ -33,6 +33,32 @@ final class CashFlowTests: XCTestCase {
         }
     }
 
+    /// A reused `IRRSolver` gives, bit for bit, what a fresh GSL Brent solver over a Swift closure gives
+    /// (the path `CashFlow.irr` took before the solver was reused), on flows of every shape a capex
+    /// model produces: roots in the bracket, outside it, none, exact zeros at an end.
+    func testReusedIRRSolverMatchesAFreshBrentSolve() {
+        var state: UInt64 = 0x1234_5678
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let solver = IRRSolver()
+        var cases: [[Double]] = [[-100, 0.5], [100, 200], [], [-1, 0, 0], [-100, 110], [-100.0, 0, 0, 0, 1e9]]
+        for _ in 0 ..< 2000 {
+            let years = 1 + Int(next() * 12)
+            cases.append((0 ..< years).map { t in (t == 0 ? -1000 : 0) + (next() - 0.3) * 400 * Double(t) })
+        }
+        for flows in cases {
+            flows.withUnsafeBufferPointer { f in
+                var pos = false, neg = false
+                for c in f { if c > 0 { pos = true } else if c < 0 { neg = true } }
+                let fresh = pos && neg ? RootFinding.brent(lower: -0.99, upper: 10, tolerance: 1e-9) { CashFlow.npv(f, rate: $0) } : nil
+                let reused = solver.irr(f)
+                XCTAssertEqual(fresh?.bitPattern, reused?.bitPattern, "\(flows)")
+            }
+        }
+    }
+
     func testIRRIsNilWithoutASignChange() {
         for flows: [Double] in [[100, 200], [-100, -5], [0, 0, 0], [], [-100, 0]] {
             XCTAssertNil(flows.withUnsafeBufferPointer { CashFlow.irr($0) }, "\(flows)")

@@ -1,3 +1,4 @@
+internal import CGSL
 import Foundation
 
 /// The inverse CDF that Latin hypercube and Sobol sampling map their uniforms through, in bulk.
@@ -49,6 +50,32 @@ enum BulkQuantile: Sendable {
         case .truncated(let base, let lower, let upper, let fl, let width):
             for i in values.indices { values[i] = Swift.min(upper, Swift.max(lower, base.quantile(fl + values[i] * width))) }
         case .exact(let d):
+            Self.mapExact(d, values)
+        }
+    }
+
+    /// `d.quantile` of every value, in place. The continuous closed forms get their own loops, with
+    /// the distribution's case matched once per column instead of once per value (an indirect enum's
+    /// payload is boxed) and the form's per-distribution constants computed once; each loop evaluates
+    /// exactly the expression `Distribution.quantile` evaluates, in the same order, so the bits are
+    /// the same.
+    private static func mapExact(_ d: Distribution, _ values: UnsafeMutableBufferPointer<Double>) {
+        _ = GSL.errorHandlerDisabled
+        switch d {
+        case .uniform(let a, let b):
+            for i in values.indices { values[i] = gsl_cdf_flat_Pinv(values[i], a, b) }
+        case .normal(let m, let s):
+            for i in values.indices { values[i] = m + gsl_cdf_gaussian_Pinv(values[i], s) }
+        case .lognormal(let mu, let s):
+            for i in values.indices { values[i] = gsl_cdf_lognormal_Pinv(values[i], mu, s) }
+        case .triangular(let a, let c, let b):
+            // (b − a)(c − a) and (b − a)(b − c) are the left factors of the products in `quantile`.
+            let fc = (c - a) / (b - a), low = (b - a) * (c - a), high = (b - a) * (b - c)
+            for i in values.indices {
+                let u = values[i]
+                values[i] = u < fc ? a + (low * u).squareRoot() : b - (high * (1 - u)).squareRoot()
+            }
+        default:
             for i in values.indices { values[i] = d.quantile(values[i]) }
         }
     }

@@ -258,7 +258,7 @@ public indirect enum Distribution: Sendable, Hashable {
     }
 
     /// Fills `out` with one uniform in each of `out.count` equal strata of (0, 1), in random order:
-    /// uᵢ = (πᵢ + vᵢ) / n with π a permutation of 0…n−1 shuffled by `gsl_ran_shuffle` and vᵢ ~ U(0, 1],
+    /// uᵢ = (πᵢ + vᵢ) / n with π a permutation of 0…n−1 shuffled as `gsl_ran_shuffle` shuffles it (`RandomStream.shuffle`) and vᵢ ~ U(0, 1],
     /// kept below 1 (at most 1 − 2⁻⁵³).
     /// - Parameter scratch: at least `out.count` integers, overwritten.
     /// - Complexity: O(n), n = `out.count`.
@@ -268,6 +268,9 @@ public indirect enum Distribution: Sendable, Hashable {
         for i in 0 ..< n { strata[i] = Int32(i) }
         stream.shuffle(strata)
         let width = 1.0 / Double(n)
-        for i in 0 ..< n { out[i] = Swift.min((Double(strata[i]) + stream.uniformPositive()) * width, 1 - 0x1p-53) }
+        // The n uniforms are drawn first, in trial order, then combined with their strata: the same
+        // draws in the same order as drawing each inside the loop, without a call per draw.
+        stream.fillUniform(out)
+        for i in 0 ..< n { out[i] = Swift.min((Double(strata[i]) + out[i]) * width, 1 - 0x1p-53) }
     }
 }

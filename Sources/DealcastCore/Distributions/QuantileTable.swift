@@ -226,6 +226,12 @@ final class QuantileTable: Sendable {
         guard u >= lower && u < upper else { return distribution.quantile(u) }
         var i = Int(gs[Swift.min(gs.count - 1, Int((u - lower) * guideScale))])
         while us[i] > u { i -= 1 }
+        // The interval is the one i with uᵢ ≤ u < uᵢ₊₁. From the guide's candidate it is usually 0, 1
+        // or 2 knots up, at random for random u: a branch there mispredicts about every other draw.
+        // Two conditional steps (no branch: u < u_k = `upper`, so i stays below k) then the exact scan,
+        // which rarely moves; whatever the path, it stops at that same unique i.
+        i += us[i + 1] <= u ? 1 : 0
+        i += us[i + 1] <= u ? 1 : 0
         while us[i + 1] <= u { i += 1 }
         let c = 6 * i
         let t = (u - us[i]) * cs[c + 5]
