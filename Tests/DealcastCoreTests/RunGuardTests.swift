@@ -113,7 +113,7 @@ final class RunGuardTests: XCTestCase {
 
     func testARunThatDoesNotFitIsRefusedWithExit64TheEstimateAndAnAdviceThatFits() throws {
         // 8 × (10 + 2 + 2) + 4 × 40 = 272 bytes per trial; 10⁸ of them and 256 MiB + 80 × 3 histograms
-        // of 512 KiB: 27.6 GB.
+        // of 640 KiB: 27.6 GB.
         func estimate(_ trials: Int) -> MemoryEstimate {
             MemoryEstimate(exactMetrics: 10, singleMetrics: 40, seriesCells: 80, uncertainInputs: 60, trials: trials, threads: 2)
         }

@@ -29,8 +29,9 @@ public struct MemoryEstimate: Sendable, Equatable {
     public static let workingColumns = 2
     /// Allowance for the process apart from per-trial storage and histograms: 256 MiB.
     public static let fixedBytes: Double = 256 * 1024 * 1024
-    /// Allowance for one histogram: its page table (64 KiB) and 112 pages of 4 KiB, seven binades of values.
-    public static let histogramBytes: Double = 512 * 1024
+    /// Allowance for one histogram: its page table (64 KiB), 112 pages of 4 KiB (seven binades of
+    /// values) and a worker's queue of 32 768 bins (128 KiB, `HistogramBatches`).
+    public static let histogramBytes: Double = 640 * 1024
 
     public init(exactMetrics: Int, singleMetrics: Int, seriesCells: Int, uncertainInputs: Int, trials: Int, threads: Int) {
         self.exactMetrics = exactMetrics
