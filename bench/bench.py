@@ -11,7 +11,9 @@ child process on the embedded default scenario with every module:
   generator, seeds and threads, doing nothing else;
 - `bench/numpy_reference.py --trials N --workers T`: the same model in vectorised numpy.
 
-plus one `--sampling random` run at 10^6 trials on all cores. It prints a table as it goes and writes
+plus one `--sampling random` run at 10^6 trials on all cores. Below 10^7 trials each measurement is
+repeated (`--repeat`, 3 by default), the three processes interleaved, and the table gives medians: of
+each time, and of each ratio taken within one repetition. It prints a table as it goes and writes
 bench/results/<YYYY-MM-DD>.md with the machine, the commit, the table and the targets of issue 8.
 bench/README.md says what each number means. Python standard library only, besides
 bench/numpy_reference.py (which needs numpy) when the numpy comparison is not skipped.
@@ -60,38 +62,64 @@ class Child:
     stderr: str
 
 
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
 @dataclass
 class Row:
-    """One (trials, threads, sampling) measurement."""
+    """One (trials, threads, sampling) measurement, repeated: one entry per repetition in each list."""
 
     trials: int
     threads: int
     sampling: str
-    wall: float = float("nan")
-    engine: float = float("nan")
+    walls: list = field(default_factory=list)
+    engines: list = field(default_factory=list)
+    floors: list = field(default_factory=list)
+    numpy_walls: list = field(default_factory=list)
     max_rss: int = 0
-    floor: float = float("nan")
     variates: int = 0
-    numpy_wall: float = float("nan")
     numpy_rss: int = 0
     results: dict = field(default_factory=dict, repr=False)
     numpy_json: dict = field(default_factory=dict, repr=False)
 
     @property
+    def runs(self):
+        return len(self.walls)
+
+    @property
+    def wall(self):
+        return median(self.walls)
+
+    @property
+    def engine(self):
+        return median(self.engines)
+
+    @property
+    def floor(self):
+        return median(self.floors)
+
+    @property
+    def numpy_wall(self):
+        return median(self.numpy_walls)
+
+    @property
     def trials_per_second(self):
         return self.trials / self.wall
 
+    # Ratios: the median over repetitions of the ratio within each, so that both sides of a ratio were
+    # measured back to back, under the same load.
     @property
     def wall_over_floor(self):
-        return self.wall / self.floor
+        return median([w / f for w, f in zip(self.walls, self.floors)])
 
     @property
     def engine_over_floor(self):
-        return self.engine / self.floor
+        return median([e / f for e, f in zip(self.engines, self.floors)])
 
     @property
     def numpy_speedup(self):
-        return self.numpy_wall / self.wall
+        return median([n / w for n, w in zip(self.numpy_walls, self.walls)])
 
 
 def run_child(argv, cwd=REPO):
@@ -132,34 +160,41 @@ def parse_counts(text):
 
 
 def measure(args, trials, threads, sampling, numpy_module, tmp):
-    """Runs dealcast, the draw floor and (unless skipped) numpy at one (trials, threads)."""
+    """Runs dealcast, the draw floor and (unless skipped) numpy at one (trials, threads), interleaved,
+    `args.repeat` times below 10^7 trials and once at 10^7 or more."""
     row = Row(trials, threads, sampling)
     label = f"{count(trials)} trials, {threads_text(threads)}, {sampling}"
+    repeats = args.repeat if trials < 10_000_000 else 1
+    for r in range(repeats):
+        run_label = label + (f", run {r + 1} of {repeats}" if repeats > 1 else "")
+        progress(f"dealcast run ({run_label})")
+        out_dir = Path(tmp) / f"run-{trials}-{threads}-{sampling}"
+        child = run_child([args.dealcast, "run", "--trials", str(trials), "--threads", str(threads), "--sampling", sampling,
+                           "--seed", str(args.seed), "--quiet", "--format", "json", "--out", str(out_dir)])
+        check(child, "dealcast run")
+        row.walls.append(child.wall)
+        row.max_rss = max(row.max_rss, child.max_rss)
+        row.results = json.loads((out_dir / "results.json").read_text())
+        row.engines.append(float(row.results["run"]["wall_seconds"]))
 
-    progress(f"dealcast run ({label})")
-    out_dir = Path(tmp) / f"run-{trials}-{threads}-{sampling}"
-    child = run_child([args.dealcast, "run", "--trials", str(trials), "--threads", str(threads), "--sampling", sampling,
-                       "--seed", str(args.seed), "--quiet", "--format", "json", "--out", str(out_dir)])
-    check(child, "dealcast run")
-    row.wall, row.max_rss = child.wall, child.max_rss
-    row.results = json.loads((out_dir / "results.json").read_text())
-    row.engine = float(row.results["run"]["wall_seconds"])
+        progress(f"draw floor ({run_label})")
+        child = run_child([args.dealcast, "draw-floor", "--trials", str(trials), "--threads", str(threads),
+                           "--seed", str(args.seed)])
+        check(child, "dealcast draw-floor")
+        floor = json.loads(child.stdout.strip().splitlines()[-1])
+        row.floors.append(float(floor["seconds"]))
+        row.variates = int(floor["variates"])
 
-    progress(f"draw floor ({label})")
-    child = run_child([args.dealcast, "draw-floor", "--trials", str(trials), "--threads", str(threads),
-                       "--seed", str(args.seed)])
-    check(child, "dealcast draw-floor")
-    floor = json.loads(child.stdout.strip().splitlines()[-1])
-    row.floor, row.variates = float(floor["seconds"]), int(floor["variates"])
-
-    if numpy_module is not None and sampling == "lhs":
-        progress(f"numpy reference ({count(trials)} trials, {threads} worker{'s' if threads > 1 else ''})")
-        numpy_out = Path(tmp) / f"numpy-{trials}-{threads}.json"
-        child = run_child([sys.executable, str(BENCH_DIR / "numpy_reference.py"), "--trials", str(trials),
-                           "--workers", str(threads), "--json", str(numpy_out)])
-        check(child, "numpy_reference.py")
-        row.numpy_wall, row.numpy_rss = child.wall, child.max_rss
-        row.numpy_json = json.loads(numpy_out.read_text())
+        if numpy_module is not None and sampling == "lhs":
+            progress(f"numpy reference ({count(trials)} trials, {threads} worker{'s' if threads > 1 else ''}"
+                     + (f", run {r + 1} of {repeats})" if repeats > 1 else ")"))
+            numpy_out = Path(tmp) / f"numpy-{trials}-{threads}.json"
+            child = run_child([sys.executable, str(BENCH_DIR / "numpy_reference.py"), "--trials", str(trials),
+                               "--workers", str(threads), "--json", str(numpy_out)])
+            check(child, "numpy_reference.py")
+            row.numpy_walls.append(child.wall)
+            row.numpy_rss = max(row.numpy_rss, child.max_rss)
+            row.numpy_json = json.loads(numpy_out.read_text())
     return row
 
 
@@ -177,12 +212,12 @@ def mib(n):
     return "—" if n == 0 else f"{n / (1 << 20):.0f}"
 
 
-HEADER = ("trials", "threads", "sampling", "wall s", "engine s", "trials/s", "peak RSS MiB", "floor s",
+HEADER = ("trials", "threads", "sampling", "runs", "wall s", "engine s", "trials/s", "peak RSS MiB", "floor s",
           "wall/floor", "engine/floor", "numpy s", "numpy/dealcast")
 
 
 def cells(row):
-    return (count(row.trials), str(row.threads), row.sampling, fmt(row.wall), fmt(row.engine),
+    return (count(row.trials), str(row.threads), row.sampling, str(row.runs), fmt(row.wall), fmt(row.engine),
             f"{row.trials_per_second:,.0f}", mib(row.max_rss), fmt(row.floor, 3), fmt(row.wall_over_floor),
             fmt(row.engine_over_floor), fmt(row.numpy_wall), fmt(row.numpy_speedup))
 
@@ -309,11 +344,15 @@ def main():
     parser.add_argument("--dealcast", default=str(REPO / ".build/release/dealcast"),
                         help="the dealcast executable (default .build/release/dealcast)")
     parser.add_argument("--seed", type=int, default=42, help="dealcast's seed (default 42)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repetitions of each measurement below 10^7 trials, medians reported (default 3)")
     parser.add_argument("--out", default=None,
                         help="the results file (default bench/results/<date>.md; <date>-partial.md when the "
                              "trial or thread counts are not the full set)")
     args = parser.parse_args()
 
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     cores = os.cpu_count() or 1
     if args.quick:
         args.trials, args.threads = [100_000], [cores]
@@ -384,7 +423,8 @@ def main():
               "Default scenario, every module, seed " + str(args.seed) + ", taus2. wall: the dealcast process, start to exit; "
               "engine: results.json `run.wall_seconds`; floor: `dealcast draw-floor` seconds; numpy: "
               "bench/numpy_reference.py's process, start to exit, with as many workers as dealcast has threads. "
-              "bench/README.md explains each column.", ""]
+              "runs: repetitions, interleaved; times are medians, ratios medians of the ratios within a repetition, "
+              "peak RSS the largest. bench/README.md explains each column.", ""]
     lines += markdown_table(rows)
     lines += ["", "## Targets (issue 8)", ""] + targets
     if scores:
