@@ -168,7 +168,7 @@ public enum Engine {
         let count = blocks.count
         let threads = max(1, min(config.threads, count))
         // Each worker counts its blocks' series values in its own histograms, added to the store's at the end.
-        let counts = WorkerHistograms((0 ..< threads).map { _ in HistogramBatches(cells: store.layout.cells) })
+        let counts = WorkerHistograms((0 ..< threads).map { _ in HistogramBatches(cells: store.layout.cells, blockSize: config.blockSize) })
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             let scratch = SamplerScratch(inputs: plan.inputs.count, blockSize: config.blockSize)
             defer { scratch.free() }

@@ -172,14 +172,15 @@ final class ValueHistogram {
 /// same either way.
 final class HistogramBatches {
     let histograms: [ValueHistogram]
-    /// Bins queued per cell.
-    static let capacity = 32_768
+    /// Bins queued per cell: 32 768, or a whole block when blocks are larger.
+    let capacity: Int
     private let queued: UnsafeMutableBufferPointer<UInt32>
     private var counts: [Int]
 
-    init(cells: Int) {
+    init(cells: Int, blockSize: Int) {
         histograms = (0 ..< cells).map { _ in ValueHistogram() }
-        queued = .allocate(capacity: max(1, cells * Self.capacity))
+        capacity = max(32_768, blockSize)
+        queued = .allocate(capacity: max(1, cells * capacity))
         counts = [Int](repeating: 0, count: cells)
     }
 
@@ -187,9 +188,9 @@ final class HistogramBatches {
 
     /// Queues `values` (at most `capacity`) for cell `c`, counting the queue first when they do not fit.
     func add(_ values: UnsafeBufferPointer<Double>, cell c: Int) {
-        precondition(values.count <= Self.capacity)
-        if counts[c] + values.count > Self.capacity { flush(cell: c) }
-        let base = c * Self.capacity + counts[c]
+        precondition(values.count <= capacity)
+        if counts[c] + values.count > capacity { flush(cell: c) }
+        let base = c * capacity + counts[c]
         for (i, x) in values.enumerated() { queued[base + i] = UInt32(truncatingIfNeeded: ValueHistogram.bin(x)) }
         counts[c] += values.count
     }
@@ -200,7 +201,7 @@ final class HistogramBatches {
     }
 
     private func flush(cell c: Int) {
-        histograms[c].add(bins: UnsafeBufferPointer(rebasing: queued[c * Self.capacity ..< c * Self.capacity + counts[c]]))
+        histograms[c].add(bins: UnsafeBufferPointer(rebasing: queued[c * capacity ..< c * capacity + counts[c]]))
         counts[c] = 0
     }
 }
