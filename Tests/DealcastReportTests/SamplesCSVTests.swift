@@ -30,6 +30,25 @@ final class SamplesCSVTests: XCTestCase {
         }
     }
 
+    /// A metric kept in single precision (not headline) is written as the shortest text of its Float,
+    /// which reads back as that Float; a headline one as the shortest text of its Double.
+    func testAMetricKeptInSinglePrecisionIsWrittenAsItsFloat() throws {
+        let results = try ToyModule.run(trials: 100)
+        XCTAssertEqual(results.keepsInDoublePrecision("toy.value_usd"), true)
+        XCTAssertEqual(results.keepsInDoublePrecision("toy.gain_usd"), false)
+        let gain = try XCTUnwrap(results.values("toy.gain_usd"))
+        for v in gain where v != v.rounded() {
+            var line: [UInt8] = []
+            SamplesCSV.append(v, single: true, to: &line)
+            let text = String(decoding: line, as: UTF8.self)
+            XCTAssertEqual(Float(text), Float(v), text)
+            XCTAssertEqual(text, Float(v).description)
+        }
+        var line: [UInt8] = []
+        SamplesCSV.append(Double(Float(1.331)), single: true, to: &line)
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), "1.331")
+    }
+
     func testUndefinedValuesAreEmptyCellsAndOddHeadersAreQuoted() {
         var line: [UInt8] = []
         SamplesCSV.append(.nan, to: &line)

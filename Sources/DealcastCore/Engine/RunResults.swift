@@ -150,4 +150,10 @@ public final class RunResults: @unchecked Sendable {
     public func values(_ key: String) -> [Double]? {
         store.metricIndex[key].map { store.values($0) }
     }
+
+    /// Whether the run keeps metric `key`'s trials in double precision (`RunPlan.exactMetrics`); the
+    /// others' values are single-precision numbers (nil for an unknown key).
+    public func keepsInDoublePrecision(_ key: String) -> Bool? {
+        store.metricIndex[key].map { store.layout.exact[$0] }
+    }
 }
