@@ -91,6 +91,10 @@ public struct Sensitivity: Sendable, Equatable {
         DispatchQueue.concurrentPerform(iterations: k) { j in
             let draws = column(j)
             let full = anyComplete ? draws.withUnsafeBufferPointer { CentredRanks($0) } : nil
+            // The trials in the input's low and high tenths, found once for every metric.
+            let tenths = cuts.map { cut in
+                (low: draws.indices.filter { draws[$0] <= cut[j].low }, high: draws.indices.filter { draws[$0] >= cut[j].high })
+            }
             for (i, p) in prepared.enumerated() {
                 if let keep = p.keep {
                     let x = keep.map { draws[$0] }
@@ -98,9 +102,7 @@ public struct Sensitivity: Sendable, Equatable {
                 } else {
                     out[j * mCount + i] = full!.correlation(with: p.ranks)
                 }
-                if let cut = cuts?[j] {
-                    means[j * mCount + i] = draws.withUnsafeBufferPointer { conditionalMeans(metrics[i], $0, low: cut.low, high: cut.high) }
-                }
+                if let tenths { means[j * mCount + i] = (definedMean(metrics[i], over: tenths.low), definedMean(metrics[i], over: tenths.high)) }
             }
         }
         return (0 ..< mCount).map { i in
@@ -116,20 +118,14 @@ public struct Sensitivity: Sendable, Equatable {
         }
     }
 
-    /// The means of `metric` (NaN skipped) over the trials where `draws` is at or below `low` and at or
-    /// above `high`; NaN for a side with no trial.
-    /// Branch-free: a trial's draw falls in a tenth about one time in ten, which a branch mispredicts.
-    static func conditionalMeans(_ metric: UnsafeBufferPointer<Double>, _ draws: UnsafeBufferPointer<Double>, low: Double, high: Double) -> (Double, Double) {
-        var lowSum = 0.0, lowCount = 0, highSum = 0.0, highCount = 0
-        for i in metric.indices {
-            let m = metric[i], d = draws[i], defined = !m.isNaN
-            let isLow = defined && d <= low, isHigh = defined && d >= high
-            lowSum += isLow ? m : 0
-            lowCount += isLow ? 1 : 0
-            highSum += isHigh ? m : 0
-            highCount += isHigh ? 1 : 0
+    /// The mean of `metric` over the trials `rows` where it is defined; NaN when there is none.
+    static func definedMean(_ metric: UnsafeBufferPointer<Double>, over rows: [Int]) -> Double {
+        var sum = 0.0, count = 0
+        for r in rows where !metric[r].isNaN {
+            sum += metric[r]
+            count += 1
         }
-        return (lowCount > 0 ? lowSum / Double(lowCount) : .nan, highCount > 0 ? highSum / Double(highCount) : .nan)
+        return count > 0 ? sum / Double(count) : .nan
     }
 }
 
@@ -161,9 +157,11 @@ struct CentredRanks {
                 var s = SIMD4<Double>(repeating: 0)
                 let n = a.count, whole = n & ~3
                 var i = 0
+                let pa = UnsafeRawPointer(a.baseAddress), pb = UnsafeRawPointer(b.baseAddress)
+                let stride = MemoryLayout<Double>.stride
                 while i < whole {
-                    let x = SIMD4<Double>(a[i], a[i + 1], a[i + 2], a[i + 3])
-                    let y = SIMD4<Double>(b[i], b[i + 1], b[i + 2], b[i + 3])
+                    let x = pa!.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
+                    let y = pb!.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
                     s += x * y
                     i += 4
                 }
