@@ -109,6 +109,14 @@ public final class RandomStream {
         }
     }
 
+    /// A draw from a Dirichlet distribution with parameters `alpha`, written into `into` (as many
+    /// values): the same draw as `dirichlet(_:into:)`, from buffers the caller keeps for a whole
+    /// block, so that a module drawing one per trial does not pass arrays across modules each time.
+    public func dirichlet(_ alpha: UnsafeBufferPointer<Double>, into: UnsafeMutableBufferPointer<Double>) {
+        precondition(alpha.count == into.count)
+        gsl_ran_dirichlet(rng, alpha.count, alpha.baseAddress, into.baseAddress)
+    }
+
     /// Shuffles `buffer` in place into exactly the permutation that GSL's `gsl_ran_shuffle` gives,
     /// drawing exactly the same numbers from the generator in the same order.
     ///
