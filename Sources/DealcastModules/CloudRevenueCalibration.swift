@@ -170,12 +170,29 @@ struct GrowthCalibration: Sendable {
 
     /// Simulates `levels[4...]` from the four origin levels in `levels[0 ..< 4]`:
     /// g_k = a + b g_{k−1} + σ ε_k, S_k = S_{k−4} exp(g_k). No shock is drawn when σ = 0.
-    func simulate(_ p: (a: Double, b: Double, sigma: Double), _ stream: RandomStream, into levels: inout [Double]) {
+    /// - Parameter shocks: scratch of at least `levels.count − 4` values for the quarters' ε.
+    ///
+    /// The quarters' shocks are drawn first, in one `fillStandardNormal` call, then the recursion runs
+    /// over them: the same draws in the same order as one `standardNormal()` per quarter inside the
+    /// recursion (nothing else draws in between), without a call across modules per draw. Raw buffers,
+    /// because this loop runs for every quarter of every trial and an array would check bounds there.
+    func simulate(_ p: (a: Double, b: Double, sigma: Double), _ stream: RandomStream,
+                  into levels: UnsafeMutableBufferPointer<Double>, shocks: UnsafeMutableBufferPointer<Double>) {
         for k in 0 ..< 4 { levels[k] = originLevels[k] }
         var g = originGrowth
-        for k in 4 ..< levels.count {
-            g = p.a + p.b * g + (p.sigma > 0 ? p.sigma * stream.standardNormal() : 0)
-            levels[k] = levels[k - 4] * exp(g)
+        let steps = levels.count - 4
+        precondition(shocks.count >= steps)
+        if p.sigma > 0 {
+            stream.fillStandardNormal(UnsafeMutableBufferPointer(rebasing: shocks[0 ..< steps]))
+            for k in 0 ..< steps {
+                g = p.a + p.b * g + p.sigma * shocks[k]
+                levels[k + 4] = levels[k] * exp(g)
+            }
+        } else {
+            for k in 0 ..< steps {
+                g = p.a + p.b * g + 0.0
+                levels[k + 4] = levels[k] * exp(g)
+            }
         }
     }
 

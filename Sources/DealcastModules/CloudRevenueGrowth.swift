@@ -187,30 +187,55 @@ extension CloudRevenueGrowth {
             let withOut = (0 ..< quarters).map { block.output("revenue_with_deal_usd", period: $0) }
             let withoutOut = (0 ..< quarters).map { block.output("revenue_without_deal_usd", period: $0) }
             let backtestOut = (0 ..< block.periods("backtest_revenue_usd")).map { block.output("backtest_revenue_usd", period: $0) }
-            var levels = [Double](repeating: 0, count: 4 + deal.simulated)
-            var backtestLevels = [Double](repeating: 0, count: 4 + backtestOut.count)
+            guard n > 0 else { return }
+            // Per-block scratch and the per-run profiles as raw buffers: the quarter loops below run for
+            // every quarter of every trial, and arrays would check bounds (and uniqueness, for the
+            // levels written in place) on each access. Column j of a series is a pointer to its trials.
+            let levels = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 + deal.simulated)
+            let backtestLevels = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 + backtestOut.count)
+            let shocks = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, deal.simulated, backtestOut.count))
+            let withColumns = UnsafeMutableBufferPointer<UnsafeMutablePointer<Double>>.allocate(capacity: max(1, quarters))
+            let withoutColumns = UnsafeMutableBufferPointer<UnsafeMutablePointer<Double>>.allocate(capacity: max(1, quarters))
+            let profile = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, 2 * quarters))
+            defer {
+                levels.deallocate(); backtestLevels.deallocate(); shocks.deallocate()
+                withColumns.deallocate(); withoutColumns.deallocate(); profile.deallocate()
+            }
+            levels.initialize(repeating: 0)
+            backtestLevels.initialize(repeating: 0)
+            shocks.initialize(repeating: 0)
+            for j in 0 ..< quarters {
+                withColumns[j] = withOut[j].baseAddress!
+                withoutColumns[j] = withoutOut[j].baseAddress!
+                profile[j] = deal.commitWeight[j]
+                profile[quarters + j] = deal.platformShape[j]
+            }
+            let commitWeight = UnsafeBufferPointer(rebasing: profile[0 ..< quarters])
+            let platformShape = UnsafeBufferPointer(rebasing: profile[quarters ..< 2 * quarters])
+            let yearQuarters = deal.yearQuarters
 
             for i in 0 ..< n {
-                model.simulate(model.draw(mode, stream), stream, into: &levels)
+                model.simulate(model.draw(mode, stream), stream, into: levels, shocks: shocks)
                 // Commitment revenue the provider would not have won anyway: (1 − s) C ρ.
                 let committed = (1 - share[i]) * com[i] * rho[i]
                 let quarterDiscount = pow(1 + rate[i], -0.25)
+                let runRate = run[i]
                 var discount = 1.0, commitTotal = 0.0, platformTotal = 0.0, platformPV = 0.0, baseTotal = 0.0
                 for j in 0 ..< quarters {
                     let base = levels[4 + deal.offset + j]
-                    let c = committed * deal.commitWeight[j], p = run[i] * deal.platformShape[j]
+                    let c = committed * commitWeight[j], p = runRate * platformShape[j]
                     discount *= quarterDiscount
-                    withoutOut[j][i] = base
-                    withOut[j][i] = base + c + p
+                    withoutColumns[j][i] = base
+                    withColumns[j][i] = base + c + p
                     baseTotal += base
                     commitTotal += c
                     platformTotal += p
                     platformPV += p * discount
                 }
                 var before = (with: 0.0, without: 0.0), after = (with: 0.0, without: 0.0)
-                for (k, q) in deal.yearQuarters.enumerated() {
+                for (k, q) in yearQuarters.enumerated() {
                     let base = levels[q.level]
-                    let delta = q.horizon >= 0 ? committed * deal.commitWeight[q.horizon] + run[i] * deal.platformShape[q.horizon] : 0
+                    let delta = q.horizon >= 0 ? committed * commitWeight[q.horizon] + runRate * platformShape[q.horizon] : 0
                     if k < 4 { before.with += base + delta; before.without += base } else { after.with += base + delta; after.without += base }
                 }
                 let growthWithout = after.without / before.without - 1
@@ -226,7 +251,7 @@ extension CloudRevenueGrowth {
             // leaves the forecast's numbers unchanged.
             guard let backtest else { return }
             for i in 0 ..< n {
-                backtest.model.simulate(backtest.model.draw(mode, stream), stream, into: &backtestLevels)
+                backtest.model.simulate(backtest.model.draw(mode, stream), stream, into: backtestLevels, shocks: shocks)
                 for p in 0 ..< backtestOut.count { backtestOut[p][i] = backtestLevels[4 + p] }
             }
         }

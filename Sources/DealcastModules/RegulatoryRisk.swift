@@ -105,23 +105,37 @@ public struct RegulatoryRisk: AnalysisModule {
             let underOut = block.output("months_under_review"), remedyOut = block.output("remedy_cost_usd")
             let delayCostOut = block.output("delay_cost_usd"), costOut = block.output("cost_usd")
             let pBlockOut = block.output("block_probability")
-            // Dirichlet draws land here; allocated once per block.
-            var theta = jurisdictions.map { [Double](repeating: 0, count: $0.alpha.count) }
+            // Dirichlet parameters and draws, all jurisdictions' in one flat buffer each (jurisdiction
+            // j's at `first[j]`), allocated once per block; and where in its draw each jurisdiction's
+            // remedies and blocked probabilities are (nil: concentration 0, probability 0). Found once
+            // here instead of by a scan of the slots per jurisdiction per trial.
+            let m = jurisdictions.count
+            let sizes = jurisdictions.map { $0.alpha.count }
+            let first = sizes.indices.map { sizes[..<$0].reduce(0, +) }
+            let total = sizes.reduce(0, +)
+            let alpha = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, total))
+            let theta = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, total))
+            defer { alpha.deallocate(); theta.deallocate() }
+            alpha.initialize(repeating: 0)
+            theta.initialize(repeating: 0)
+            for j in 0 ..< m { for k in 0 ..< sizes[j] { alpha[first[j] + k] = jurisdictions[j].alpha[k] } }
+            let remedySlot = jurisdictions.map { $0.slots.firstIndex(of: 1) }
+            let blockedSlot = jurisdictions.map { $0.slots.firstIndex(of: 2) }
 
             for i in 0 ..< n {
                 let logGrowth = log1p(r[i])
                 var opened = 0, blocked = false, remedied = false
                 var firstOpen = Double.infinity, lastClose = 0.0, remedyPV = 0.0, noBlock = 1.0
-                for j in jurisdictions.indices {
+                for j in 0 ..< m {
                     // Always three draws per jurisdiction, whatever happens, so that every trial uses the
                     // same number of draws and one jurisdiction's inputs never shift another's draws.
                     let uOpen = stream.uniform()
-                    stream.dirichlet(jurisdictions[j].alpha, into: &theta[j])
+                    let at = first[j], size = sizes[j]
+                    stream.dirichlet(UnsafeBufferPointer(rebasing: alpha[at ..< at + size]),
+                                     into: UnsafeMutableBufferPointer(rebasing: theta[at ..< at + size]))
                     let uOutcome = stream.uniform()
-                    var pRemedies = 0.0, pBlocked = 0.0
-                    for (k, slot) in jurisdictions[j].slots.enumerated() {
-                        if slot == 1 { pRemedies = theta[j][k] } else if slot == 2 { pBlocked = theta[j][k] }
-                    }
+                    let pRemedies = remedySlot[j].map { theta[at + $0] } ?? 0.0
+                    let pBlocked = blockedSlot[j].map { theta[at + $0] } ?? 0.0
                     noBlock *= 1 - q[j][i] * pBlocked
                     guard uOpen < q[j][i] else { continue }
                     opened += 1

@@ -181,7 +181,7 @@ public struct SupplierDependence: AnalysisModule {
 
     /// Herfindahl–Hirschman index (0–10 000) and largest share of the amounts `x` summing to `total`;
     /// NaN for an empty portfolio.
-    static func concentration(_ x: [Double], total: Double) -> (hhi: Double, top: Double) {
+    static func concentration(_ x: UnsafeBufferPointer<Double>, total: Double) -> (hhi: Double, top: Double) {
         guard total > 0 else { return (.nan, .nan) }
         var sumSquares = 0.0, top = 0.0
         for v in x {
@@ -234,11 +234,21 @@ public struct SupplierDependence: AnalysisModule {
             let kVendor = contracts.map(\.vendor), kFoundry = contracts.map(\.foundry), kProvider = contracts.map(\.provider)
             let kFromDeal = contracts.map(\.fromDeal), kInUSD = contracts.map(\.inUSD)
             let stream = block.stream
-            var contracted = [Double](repeating: 0, count: contracts.count)
-            var vendorHit = [Double](repeating: 0, count: nv), foundryHit = [Double](repeating: 0, count: nf)
-            var byVendor = [Double](repeating: 0, count: nv), byVendorWithout = byVendor
-            var byProvider = [Double](repeating: 0, count: providerCount), byProviderWithout = byProvider
-            var byFoundry = [Double](repeating: 0, count: nf)
+            // The per-trial scratch as slices of one raw buffer allocated per block: the trial loop writes
+            // and reads them for every contract, vendor and foundry, and `var` arrays there paid a bounds
+            // and a uniqueness check on each access.
+            let np = providerCount
+            let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, nc + 4 * nv + 2 * np + 2 * nf))
+            defer { scratch.deallocate() }
+            scratch.initialize(repeating: 0)
+            var next = 0
+            func slice(_ count: Int) -> UnsafeMutableBufferPointer<Double> {
+                defer { next += count }
+                return UnsafeMutableBufferPointer(rebasing: scratch[next ..< next + count])
+            }
+            let contracted = slice(nc), vendorHit = slice(nv), foundryHit = slice(nf)
+            let byVendor = slice(nv), byVendorWithout = slice(nv), byProvider = slice(np), byProviderWithout = slice(np)
+            let byFoundry = slice(nf)
             for i in 0 ..< n {
                 // Delivered capacity of each contract at full ramp: C_c = S_c · δ_c (S_c = A_c / k for USD contracts).
                 for c in 0 ..< nc {
@@ -274,8 +284,8 @@ public struct SupplierDependence: AnalysisModule {
                         lostWithout += d * loss
                     }
                 }
-                let with = Self.concentrationAndCost(byVendor, total: total, cost: cost, i)
-                let without = Self.concentrationAndCost(byVendorWithout, total: totalWithout, cost: cost, i)
+                let with = Self.concentrationAndCost(UnsafeBufferPointer(byVendor), total: total, cost: cost, i)
+                let without = Self.concentrationAndCost(UnsafeBufferPointer(byVendorWithout), total: totalWithout, cost: cost, i)
                 hhiOut[i] = with.hhi
                 hhiWithoutOut[i] = without.hhi
                 changeOut[i] = with.hhi - without.hhi
@@ -291,9 +301,9 @@ public struct SupplierDependence: AnalysisModule {
                 riskOut[i] = lost
                 riskWithoutOut[i] = lostWithout
                 riskShareOut[i] = total > 0 ? lost / total : .nan
-                foundryOut[i] = SupplierDependence.concentration(byFoundry, total: total).top
-                providerOut[i] = SupplierDependence.concentration(byProvider, total: total).hhi
-                providerWithoutOut[i] = SupplierDependence.concentration(byProviderWithout, total: totalWithout).hhi
+                foundryOut[i] = SupplierDependence.concentration(UnsafeBufferPointer(byFoundry), total: total).top
+                providerOut[i] = SupplierDependence.concentration(UnsafeBufferPointer(byProvider), total: total).hhi
+                providerWithoutOut[i] = SupplierDependence.concentration(UnsafeBufferPointer(byProviderWithout), total: totalWithout).hhi
                 anyOut[i] = Swift.max(anyEvent, foundryEvent)
                 foundryEventOut[i] = foundryEvent
                 for t in onlineByYear.indices {
@@ -307,7 +317,7 @@ public struct SupplierDependence: AnalysisModule {
         }
 
         /// HHI and top share by vendor, and the blended cost index Σ s_v · k_v.
-        static func concentrationAndCost(_ x: [Double], total: Double, cost: [UnsafeBufferPointer<Double>], _ i: Int) -> (hhi: Double, top: Double, cost: Double) {
+        static func concentrationAndCost(_ x: UnsafeBufferPointer<Double>, total: Double, cost: [UnsafeBufferPointer<Double>], _ i: Int) -> (hhi: Double, top: Double, cost: Double) {
             let (hhi, top) = SupplierDependence.concentration(x, total: total)
             guard total > 0 else { return (hhi, top, .nan) }
             var blended = 0.0

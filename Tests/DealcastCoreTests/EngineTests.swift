@@ -189,3 +189,24 @@ final class EngineTests: XCTestCase {
         }
     }
 }
+
+extension EngineTests {
+    /// `BlockFrame.firstNonFinite` finds the first NaN or infinity wherever it sits: in the vector part
+    /// or the tail of a chunk, in a later chunk, first or last; and nil when every value is finite
+    /// (extremes and signed zeros included).
+    func testFirstNonFiniteFindsTheFirstOne() {
+        for count in [0, 1, 7, 8, 9, 255, 256, 257, 600, 4096] {
+            var values = (0 ..< count).map { Double($0 % 5) - 2 }
+            if count > 3 { values[1] = .greatestFiniteMagnitude; values[2] = -0.0; values[3] = .leastNonzeroMagnitude }
+            XCTAssertNil(values.withUnsafeBufferPointer(BlockFrame.firstNonFinite), "count \(count)")
+            for bad in [Double.nan, .infinity, -.infinity] {
+                for at in Set([0, count / 2, count - 1, 7, 8, 255, 256, 263]) where at >= 0 && at < count {
+                    var v = values
+                    v[at] = bad
+                    if at + 5 < count { v[at + 5] = .nan }
+                    XCTAssertEqual(v.withUnsafeBufferPointer(BlockFrame.firstNonFinite), at, "count \(count), \(bad) at \(at)")
+                }
+            }
+        }
+    }
+}

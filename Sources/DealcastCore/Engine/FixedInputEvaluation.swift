@@ -36,14 +36,14 @@ extension Engine {
             }
             for spec in m.metrics where spec.undefinedMeaning == nil {
                 let col = ctx.output(spec.name)
-                if let i = col.firstIndex(where: { !$0.isFinite }) {
+                if let i = BlockFrame.firstNonFinite(UnsafeBufferPointer(col)) {
                     throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value (\(col[i])) for metric '\(m.key(spec.name))' in trial \(first + i + 1); the run stopped and wrote nothing")
                 }
             }
             for spec in m.series {
                 for p in 0 ..< ctx.periods(spec.name) {
                     let col = ctx.output(spec.name, period: p)
-                    if let i = col.firstIndex(where: { !$0.isFinite }) {
+                    if let i = BlockFrame.firstNonFinite(UnsafeBufferPointer(col)) {
                         throw DealcastError(.internalError, "module '\(m.id)' produced a non-finite value for series '\(m.key(spec.name))' period \(p + 1) in trial \(first + i + 1); the run stopped and wrote nothing")
                     }
                 }

@@ -109,6 +109,14 @@ public final class RandomStream {
         }
     }
 
+    /// A draw from a Dirichlet distribution with parameters `alpha`, written into `into` (as many
+    /// values): the same draw as `dirichlet(_:into:)`, from buffers the caller keeps for a whole
+    /// block, so that a module drawing one per trial does not pass arrays across modules each time.
+    public func dirichlet(_ alpha: UnsafeBufferPointer<Double>, into: UnsafeMutableBufferPointer<Double>) {
+        precondition(alpha.count == into.count)
+        gsl_ran_dirichlet(rng, alpha.count, alpha.baseAddress, into.baseAddress)
+    }
+
     /// Shuffles `buffer` in place into exactly the permutation that GSL's `gsl_ran_shuffle` gives,
     /// drawing exactly the same numbers from the generator in the same order.
     ///
@@ -122,8 +130,9 @@ public final class RandomStream {
     /// `gsl_rng_uniform_int(r, m)` with offset = type.min and range = type.max − offset computes
     /// scale = range / m (integer division), then repeats k = (get(state) − offset) / scale until
     /// k < m, and returns k; when m > range it reports an error and returns 0 (the error handler is
-    /// off here, `GSL.errorHandlerDisabled`). The loop below performs those same integer operations
-    /// on the same `unsigned long` values, calling the generator's own `get` through its type, so
+    /// off here, `GSL.errorHandlerDisabled`). The loop below computes those same quotients from the
+    /// same `unsigned long` values (by an exact reciprocal where `ShuffleReciprocals` has one, by
+    /// division otherwise), calling the generator's own `get` through its type, so
     /// both the permutation and the generator's state afterwards are identical to GSL's (checked
     /// against `gsl_ran_shuffle` for every generator kind in `RandomStreamTests`).
     public func shuffle(_ buffer: UnsafeMutableBufferPointer<Int32>) {
@@ -135,11 +144,19 @@ public final class RandomStream {
         }
         let state = rng.pointee.state
         let offset = type.min, range = type.max &- offset
+        // Steps whose m has an exact reciprocal (`ShuffleReciprocals`) take the quotient from one
+        // multiplication; the others divide as GSL does. m ≤ 4096 < range in the table, so GSL's
+        // m > range case only arises on the dividing path.
+        let reciprocal = ShuffleReciprocals.table
+        let tabled = range == ShuffleReciprocals.range ? UInt(reciprocal.count - 1) : 0
         var i = buffer.count - 1
         while i > 0 {
             let m = UInt(i + 1)
             var j: UInt = 0
-            if m <= range {
+            if m <= tabled {
+                let c = reciprocal[i + 1]
+                repeat { j = UInt(c.multipliedFullWidth(by: UInt64(get(state) &- offset)).high) } while j >= m
+            } else if m <= range {
                 let scale = range / m
                 repeat { j = (get(state) &- offset) / scale } while j >= m
             }
@@ -161,4 +178,28 @@ public final class RandomStream {
 
     /// Escape hatch for the distribution samplers in this module.
     var pointer: UnsafeMutablePointer<gsl_rng> { rng }
+}
+
+/// Exact reciprocals that let `RandomStream.shuffle` take GSL's quotients without dividing.
+///
+/// Each step of the shuffle divides twice: scale = range / m, then (get − offset) / scale. Both are
+/// 64-bit integer divisions, tens of cycles each, and there are two per stratum of every Latin
+/// hypercube column. For the generators whose outputs span exactly 32 bits (range = 2^32 − 1: taus2,
+/// the default, and mt19937, gfsr4, ranlxd2) the table holds, for each m, c_m = ⌈2^64 / scale_m⌉.
+/// Then for every x < 2^32, ⌊x / scale_m⌋ = ⌊c_m · x / 2^64⌋, the high word of one 64 × 64-bit
+/// product: with c_m = 2^64 / scale_m + e, 0 ≤ e < 1, the product over 2^64 is x / scale_m plus less
+/// than 2^−32, and x / scale_m sits at least 1 / scale_m > 2^−32 below the next integer (Lemire,
+/// Kaser and Kurz, "Faster remainder by direct computation", 2019). So the quotients, the rejections,
+/// the permutation and the generator's state are GSL's (`RandomStreamTests` compares them for every
+/// generator kind). Built once per process, for m up to a block's 4096 strata; larger m divide.
+enum ShuffleReciprocals {
+    /// The generator range the table is for.
+    static let range: UInt = 0xFFFF_FFFF
+    /// c_m at index m, for m = 2 ... 4096 (indices 0 and 1 unused).
+    static let table: [UInt64] = (0 ... 4096).map { m in
+        guard m >= 2 else { return 0 }
+        let scale = UInt64(range) / UInt64(m)
+        // ⌈2^64 / scale⌉ = ⌊(2^64 − 1) / scale⌋ + 1 for scale ≥ 2 (exact when scale divides 2^64 too).
+        return UInt64.max / scale + 1
+    }
 }
