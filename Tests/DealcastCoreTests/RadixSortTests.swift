@@ -57,6 +57,21 @@ final class RadixSortTests: XCTestCase {
         XCTAssertEqual(v.withUnsafeBufferPointer { RadixSort.order($0) }, expected)
     }
 
+    /// Ranks are 1-based positions in the order, ties (−0 and +0 among them) given their average.
+    func testRanksAverageTiesAndFollowTheOrder() {
+        let v = sample(20_000, seed: 17).filter { $0.isFinite } + [0, -0.0, 0]
+        let r = v.withUnsafeBufferPointer { RadixSort.ranks($0) }
+        let order = v.withUnsafeBufferPointer { RadixSort.order($0) }
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && v[Int(order[j + 1])] == v[Int(order[i])] { j += 1 }
+            for k in i ... j { XCTAssertEqual(r[Int(order[k])], Double(i + j) / 2 + 1, "value \(v[Int(order[k])])") }
+            i = j + 1
+        }
+        XCTAssertEqual(r.reduce(0, +), Double(v.count) * Double(v.count + 1) / 2, "ranks sum to n(n + 1)/2")
+    }
+
     /// A constant column (every byte equal in every key) skips every pass and stays as it is.
     func testAConstantColumnIsLeftInIndexOrder() {
         let v = [Double](repeating: 2.5, count: 1000)

@@ -46,38 +46,61 @@ public enum RadixSort {
     /// equal values in index order.
     ///
     /// The counting passes run on the values rounded to single precision: 32-bit keys, three passes of
-    /// 11 bits instead of six, each moving 8 bytes per value (key and index) instead of 12. Rounding is
+    /// 11 bits instead of six, each moving 8 bytes per value instead of 12: the key and the index packed
+    /// in one 64-bit word (key above, index below), so a pass reads one array and writes one. Rounding is
     /// monotone, so that order is the exact one except within runs of values that round to the same
     /// single-precision number; each such run is then ordered by the full keys, with the index breaking
     /// ties. The permutation is the same as a stable sort of the doubles, whatever the values.
     /// - Precondition: `values.count` < 2³².
     /// - Complexity: O(n) passes, plus O(m log m) for each run of m values sharing a single-precision value.
     public static func order(_ values: UnsafeBufferPointer<Double>) -> [UInt32] {
-        let n = values.count
-        var keys = [UInt32](unsafeUninitializedCapacity: n) { buffer, count in
-            for i in 0 ..< n { buffer[i] = key32(values[i]) }
-            count = n
-        }
-        var index = [UInt32](unsafeUninitializedCapacity: n) { buffer, count in
-            for i in 0 ..< n { buffer[i] = UInt32(i) }
-            count = n
-        }
-        guard n > 1 else { return index }
-        var spare = [UInt32](repeating: 0, count: n)
-        var indexSpare = [UInt32](repeating: 0, count: n)
-        passes(&keys, &spare, carrying: &index, &indexSpare)
-        keys.withUnsafeBufferPointer { k in
-            index.withUnsafeMutableBufferPointer { order in
+        sortedPacked(values).map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    /// The ranks of `values` (no NaN), 1-based, ties given their average rank: the ranks of a Spearman
+    /// correlation. Ties can only be among values sharing a single-precision key, so only those are
+    /// compared as doubles; every other rank is its position in the order.
+    /// - Complexity: as `order`.
+    public static func ranks(_ values: UnsafeBufferPointer<Double>) -> [Double] {
+        let packed = sortedPacked(values)
+        let n = packed.count
+        return [Double](unsafeUninitializedCapacity: n) { r, count in
+            packed.withUnsafeBufferPointer { k in
                 var i = 0
                 while i < n {
-                    var j = i + 1
-                    while j < n && k[j] == k[i] { j += 1 }
-                    if j - i > 1 { orderRun(UnsafeMutableBufferPointer(rebasing: order[i ..< j]), values) }
-                    i = j
+                    var j = i
+                    while j + 1 < n && k[j + 1] >> 32 == k[i] >> 32
+                        && values[Int(truncatingIfNeeded: k[j + 1] & 0xFFFF_FFFF)] == values[Int(truncatingIfNeeded: k[i] & 0xFFFF_FFFF)] { j += 1 }
+                    let average = Double(i + j) / 2 + 1
+                    for t in i ... j { r[Int(truncatingIfNeeded: k[t] & 0xFFFF_FFFF)] = average }
+                    i = j + 1
                 }
             }
+            count = n
         }
-        return index
+    }
+
+    /// (single-precision key << 32 | index) of every value, in the order of the values, ties by index.
+    private static func sortedPacked(_ values: UnsafeBufferPointer<Double>) -> [UInt64] {
+        let n = values.count
+        var packed = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0 ..< n { buffer[i] = UInt64(key32(values[i])) << 32 | UInt64(i) }
+            count = n
+        }
+        guard n > 1 else { return packed }
+        var spare = [UInt64](repeating: 0, count: n)
+        var none = [UInt32](), noneSpare = [UInt32]()
+        passes(&packed, &spare, carrying: &none, &noneSpare, lowBit: 32)
+        packed.withUnsafeMutableBufferPointer { k in
+            var i = 0
+            while i < n {
+                var j = i + 1
+                while j < n && k[j] >> 32 == k[i] >> 32 { j += 1 }
+                if j - i > 1 { orderRun(UnsafeMutableBufferPointer(rebasing: k[i ..< j]), values) }
+                i = j
+            }
+        }
+        return packed
     }
 
     /// The order-preserving 32-bit key of `x` (not NaN) rounded to single precision, −0 folded into +0.
@@ -87,29 +110,31 @@ public enum RadixSort {
         return bits & (1 << 31) != 0 ? ~bits : bits | (1 << 31)
     }
 
-    /// Orders a run of indices, in index order and sharing one single-precision key, by their values'
-    /// full keys, ties by index.
-    private static func orderRun(_ run: UnsafeMutableBufferPointer<UInt32>, _ values: UnsafeBufferPointer<Double>) {
-        let first = key(values[Int(run[0])])
+    /// Orders a run of packed entries, in index order and sharing one single-precision key, by their
+    /// values' full keys, ties by index.
+    private static func orderRun(_ run: UnsafeMutableBufferPointer<UInt64>, _ values: UnsafeBufferPointer<Double>) {
+        func full(_ p: UInt64) -> UInt64 { key(values[Int(truncatingIfNeeded: p & 0xFFFF_FFFF)]) }
+        let first = full(run[0])
         // Most runs are values equal in double precision too: nothing to do.
-        if run.allSatisfy({ key(values[Int($0)]) == first }) { return }
+        if run.allSatisfy({ full($0) == first }) { return }
         var run = run
         run.sort { a, b in
-            let ka = key(values[Int(a)]), kb = key(values[Int(b)])
+            let ka = full(a), kb = full(b)
             return ka != kb ? ka < kb : a < b
         }
     }
 
-    /// The counting passes over `Key`'s bits in digits of 11, least significant digit first, each
-    /// stable. A digit that is the same in every key is skipped. `index`, when not empty, is permuted
-    /// along with the keys.
+    /// The counting passes over `Key`'s bits from `lowBit` up, in digits of 11, least significant digit
+    /// first, each stable. A digit that is the same in every key is skipped. `index`, when not empty, is
+    /// permuted along with the keys.
     private static func passes<Key: FixedWidthInteger & UnsignedInteger>(_ keys: inout [Key], _ spare: inout [Key],
-                                                                         carrying index: inout [UInt32], _ indexSpare: inout [UInt32]) {
+                                                                         carrying index: inout [UInt32], _ indexSpare: inout [UInt32],
+                                                                         lowBit: Int = 0) {
         let n = keys.count
         let carry = !index.isEmpty
         // Locals, not the static lets, inside the loops: a static is read through a lazy-initialisation check.
         let buckets = 2048, digitBits = 11
-        let digits = (Key.bitWidth + digitBits - 1) / digitBits
+        let digits = (Key.bitWidth - lowBit + digitBits - 1) / digitBits
         let mask = Key(buckets - 1)
         // Every digit's histogram in one read of the keys.
         var counts = [Int](repeating: 0, count: digits * buckets)
@@ -117,13 +142,13 @@ public enum RadixSort {
             counts.withUnsafeMutableBufferPointer { c in
                 for i in 0 ..< n {
                     let x = k[i]
-                    for d in 0 ..< digits { c[d * buckets + Int(truncatingIfNeeded: (x >> (digitBits * d)) & mask)] += 1 }
+                    for d in 0 ..< digits { c[d * buckets + Int(truncatingIfNeeded: (x >> (lowBit + digitBits * d)) & mask)] += 1 }
                 }
             }
         }
         var offset = [Int](repeating: 0, count: buckets)
         for d in 0 ..< digits {
-            let shift = digitBits * d
+            let shift = lowBit + digitBits * d
             if counts[d * buckets + Int(truncatingIfNeeded: (keys[0] >> shift) & mask)] == n { continue }  // every key has this digit: nothing moves
             var total = 0
             for b in 0 ..< buckets { offset[b] = total; total += counts[d * buckets + b] }

@@ -23,19 +23,9 @@ public struct Sensitivity: Sendable, Equatable {
     public let entries: [Entry]
 
     /// Ranks with ties given their average rank (1-based); no NaN.
-    /// - Complexity: O(n) (`RadixSort.order`).
+    /// - Complexity: O(n) (`RadixSort.ranks`).
     public static func ranks(_ x: UnsafeBufferPointer<Double>) -> [Double] {
-        let order = RadixSort.order(x)
-        var r = [Double](repeating: 0, count: x.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && x[Int(order[j + 1])] == x[Int(order[i])] { j += 1 }
-            let avg = Double(i + j) / 2 + 1
-            for k in i ... j { r[Int(order[k])] = avg }
-            i = j + 1
-        }
-        return r
+        RadixSort.ranks(x)
     }
 
     /// Pearson correlation of two equal-length arrays; 0 when either is constant.
