@@ -14,7 +14,7 @@ extension RunResults {
     /// - Complexity: the input's share of the sampling cost for `range.count` trials.
     func replay(input j: Int, trials range: Range<Int>, threads: Int) -> [Double] {
         let sampler = Sampler(inputs: plan.inputs, correlation: plan.correlation, config: config)
-        return replayed(trials: range, threads: threads) { b, column, scratch, _ in
+        return replayed(trials: range, threads: threads, evaluates: false) { b, column, scratch, _ in
             sampler.replay(input: j, block: b, into: column, scratch: scratch)
         }
     }
@@ -27,7 +27,8 @@ extension RunResults {
         guard let s = store.layout.seriesIndex[key], (0 ..< store.layout.series[s].periods).contains(period) else { return nil }
         let cell = store.layout.series[s].firstCell + period
         let plan = self.plan, config = self.config
-        return replayed(trials: 0 ..< config.trials, threads: config.threads) { b, column, scratch, frame in
+        return replayed(trials: 0 ..< config.trials, threads: config.threads, evaluates: true) { b, column, scratch, frame in
+            let frame = frame!
             do throws(DealcastError) {
                 try Engine.runBlock(b, plan, config, frame, scratch)
             } catch {
@@ -39,10 +40,10 @@ extension RunResults {
     }
 
     /// A column of run trials `range`, produced block by block by `produce`, which writes block b's
-    /// values (all of its trials) into the column it is given, with a sampler scratch and an output
-    /// frame of its worker's.
-    private func replayed(trials range: Range<Int>, threads: Int,
-                          _ produce: @escaping @Sendable (_ block: Int, _ column: UnsafeMutableBufferPointer<Double>, SamplerScratch, BlockFrame) -> Void) -> [Double] {
+    /// values (all of its trials) into the column it is given, with a sampler scratch and, when it
+    /// `evaluates` the modules, an output frame of its worker's (nil otherwise: a frame is megabytes).
+    private func replayed(trials range: Range<Int>, threads: Int, evaluates: Bool,
+                          _ produce: @escaping @Sendable (_ block: Int, _ column: UnsafeMutableBufferPointer<Double>, SamplerScratch, BlockFrame?) -> Void) -> [Double] {
         guard !range.isEmpty else { return [] }
         let size = config.blockSize, total = config.trials
         let blocks = range.lowerBound / size ..< (range.upperBound + size - 1) / size
@@ -53,7 +54,7 @@ extension RunResults {
             let workers = max(1, min(threads, blocks.count))
             let body: @Sendable (Int) -> Void = { w in
                 let scratch = SamplerScratch(inputs: inputCount, blockSize: size)
-                let frame = BlockFrame(layout: layout, capacity: size)
+                let frame = evaluates ? BlockFrame(layout: layout, capacity: size) : nil
                 let column = UnsafeMutableBufferPointer<Double>.allocate(capacity: size)
                 defer { scratch.free(); column.deallocate() }
                 for b in stride(from: blocks.lowerBound + w, to: blocks.upperBound, by: workers) {
