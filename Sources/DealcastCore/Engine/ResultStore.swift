@@ -63,15 +63,11 @@ final class ResultStore: @unchecked Sendable {
         self.firstTrial = firstTrial
         self.trials = trials
         self.blockSize = blockSize
+        // Not filled: every row is written before it is read (by `commit`, by a grown run's copy, or by
+        // a merge's load of every block), and filling gigabytes up front cost the run a serial second
+        // at 10⁷ trials. The memory is then touched by the workers that write it.
         metrics = layout.exact.map { exact in
-            if exact {
-                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: trials)
-                b.initialize(repeating: .nan)
-                return .double(b)
-            }
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: trials)
-            b.initialize(repeating: .nan)
-            return .single(b)
+            exact ? .double(.allocate(capacity: max(1, trials))) : .single(.allocate(capacity: max(1, trials)))
         }
         let blocks = (trials + blockSize - 1) / blockSize
         blockStatistics = .allocate(capacity: max(1, blocks * layout.summarised * Self.statisticsPerBlock))
