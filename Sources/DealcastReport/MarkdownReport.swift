@@ -18,7 +18,7 @@ public enum MarkdownReport {
         md += ConvergenceReport.markdown(results)
         md += assumptions(results.plan)
         md += samplingSection(results)
-        md += footer(manifest)
+        md += footer(manifest, precision: precisionKept(results))
         return md
     }
 
@@ -189,7 +189,18 @@ public enum MarkdownReport {
 
     // MARK: Footer
 
-    static func footer(_ m: RunManifest) -> String {
+    /// What the run kept of its trials, and so how exact each statistic is (docs/engine.md, "What a
+    /// run keeps"), for the Reproducibility table.
+    static func precisionKept(_ results: RunResults) -> String {
+        let exact = results.plan.exactMetrics.count, all = results.metrics.count
+        let metrics = exact == all
+            ? "every metric's trials in double precision"
+            : "headline metrics' trials in double precision, the other \(all - exact) metrics' in single precision (7 significant digits; mean, sd and range exact)"
+        let series = results.series.isEmpty ? "" : "; series: exact means, percentiles from a histogram of each period, within 0.0061% of the exact ones"
+        return metrics + series + " (docs/engine.md, \"What a run keeps\")"
+    }
+
+    static func footer(_ m: RunManifest, precision: String? = nil) -> String {
         var rows: [[String]] = [
             ["Dealcast version", m.dealcastVersion + (m.gitCommit.map { " (commit \($0))" } ?? "")],
             ["Scenario", "`\(m.scenarioPath)`"],
@@ -201,6 +212,9 @@ public enum MarkdownReport {
             ["Threads", String(m.threads) + " (results do not depend on it)"],
             ["Shards", m.shards == 1 ? "1" : "\(m.shards), run separately and merged with `dealcast merge` (results do not depend on it)"],
             ["Wall time", UnitFormat.fixed(m.wallSeconds, 2) + " s" + (m.shards > 1 ? ", summed over the shards" : "")],
+        ]
+        if let precision { rows.append(["Kept", precision]) }
+        rows += [
             ["Modules", m.modules.map { "\($0.0) \($0.1)" }.joined(separator: ", ")],
             ["Plugins", m.plugins.isEmpty ? "none" : m.plugins.map { "\($0.id) \($0.version) (`\($0.path)`, SHA-256 `\($0.sha256.prefix(12))…`)" }.joined(separator: ", ")],
         ]

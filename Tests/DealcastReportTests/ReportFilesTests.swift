@@ -33,6 +33,17 @@ final class ReportFilesTests: XCTestCase {
         return out
     }
 
+    /// The Reproducibility table says what the run kept: single precision for the metrics that are not
+    /// headline when a module marks some, double precision for every metric when none does.
+    func testTheReportSaysWhichMetricsWereKeptInSinglePrecision() throws {
+        var plain = ToyModule()
+        plain.headline = false
+        let mixed = MarkdownReport.precisionKept(try ToyModule.run(trials: 500))
+        let exact = MarkdownReport.precisionKept(try ToyModule.run([plain], trials: 500))
+        XCTAssertTrue(mixed.hasPrefix("headline metrics' trials in double precision, the other 2 metrics' in single precision"), mixed)
+        XCTAssertTrue(exact.hasPrefix("every metric's trials in double precision"), exact)
+    }
+
     func testEveryLinkInReportMdResolvesToAWrittenFile() throws {
         let (dir, written) = try write([.md, .json])
         let report = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
