@@ -102,7 +102,7 @@ final class BlockFrame {
         UnsafeMutableBufferPointer(rebasing: cellValues[c * capacity ..< c * capacity + count])
     }
 
-    /// Sets every output of module `module` of `plan` to NaN, so that a value a module fails to write
+    /// Sets every output of `module` to NaN, so that a value the module fails to write
     /// is caught as non-finite instead of leaking from the previous block.
     func clearOutputs(of module: ModuleDescriptor) {
         for spec in module.metrics { metric(layout.metricIndex[module.key(spec.name)]!).update(repeating: .nan) }

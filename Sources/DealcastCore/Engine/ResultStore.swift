@@ -186,13 +186,12 @@ final class ResultStore: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with metric m's values of the first `count` trials held, in double precision:
-    /// the column itself when it is kept in double precision, a widened copy otherwise.
-    func withValues<R>(_ m: Int, count: Int? = nil, _ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
-        let n = count ?? trials
+    /// Calls `body` with metric m's values of every trial held, in double precision: the column itself
+    /// when it is kept in double precision, a widened copy otherwise.
+    func withValues<R>(_ m: Int, _ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
         switch metrics[m] {
-        case .double(let b): return try body(UnsafeBufferPointer(rebasing: b[0 ..< n]))
-        case .single(let b): return try b[0 ..< n].map(Double.init).withUnsafeBufferPointer(body)
+        case .double(let b): return try body(UnsafeBufferPointer(b))
+        case .single(let b): return try b.map(Double.init).withUnsafeBufferPointer(body)
         }
     }
 

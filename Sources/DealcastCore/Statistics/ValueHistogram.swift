@@ -53,45 +53,39 @@ final class ValueHistogram {
         return (value(low), value(low | ((1 << shift) - 1)))
     }
 
+    /// Where `bin`'s count is, its page allocated (zeroed) when first needed.
     @inline(__always)
-    private func page(_ p: Int) -> UnsafeMutablePointer<UInt32> {
-        if let page = pages[p] { return page }
-        let page = UnsafeMutablePointer<UInt32>.allocate(capacity: Self.pageSize)
-        page.initialize(repeating: 0, count: Self.pageSize)
-        pages[p] = page
-        return page
+    private func counter(_ bin: Int) -> UnsafeMutablePointer<UInt32> {
+        let p = bin >> Self.pageBits
+        if pages[p] == nil {
+            let page = UnsafeMutablePointer<UInt32>.allocate(capacity: Self.pageSize)
+            page.initialize(repeating: 0, count: Self.pageSize)
+            pages[p] = page
+        }
+        return pages[p]! + (bin & (Self.pageSize - 1))
     }
 
     /// Counts every value of `values`.
     func add(_ values: UnsafeBufferPointer<Double>) {
-        for x in values {
-            let b = Self.bin(x)
-            page(b >> Self.pageBits)[b & (Self.pageSize - 1)] &+= 1
-        }
+        for x in values { counter(Self.bin(x)).pointee &+= 1 }
         total += UInt64(values.count)
     }
 
     /// Counts the values whose bins (`bin(_:)`) are `bins`.
     func add(bins: UnsafeBufferPointer<UInt32>) {
-        for b in bins {
-            let b = Int(b)
-            page(b >> Self.pageBits)[b & (Self.pageSize - 1)] &+= 1
-        }
+        for b in bins { counter(Int(b)).pointee &+= 1 }
         total += UInt64(bins.count)
     }
 
     /// Takes back the counts of `values`, which were added before.
     func remove(_ values: UnsafeBufferPointer<Double>) {
-        for x in values {
-            let b = Self.bin(x)
-            page(b >> Self.pageBits)[b & (Self.pageSize - 1)] &-= 1
-        }
+        for x in values { counter(Self.bin(x)).pointee &-= 1 }
         total -= UInt64(values.count)
     }
 
     /// Adds `count` to `bin`'s count (reading a partial result).
     func add(bin: Int, count: UInt32) {
-        page(bin >> Self.pageBits)[bin & (Self.pageSize - 1)] &+= count
+        counter(bin).pointee &+= count
         total += UInt64(count)
     }
 
