@@ -105,7 +105,10 @@ struct PartialFile {
         /// A histogram's occupied bins, ascending, each as (bin, count).
         mutating func put(_ histogram: ValueHistogram) -> Bool {
             var pairs: [UInt32] = []
-            histogram.forEachBin { pairs += [UInt32($0), $1] }
+            histogram.forEachBin { bin, count in
+                pairs.append(UInt32(bin))
+                pairs.append(count)
+            }
             return pairs.withUnsafeBufferPointer { put($0) }
         }
 
